@@ -1,0 +1,117 @@
+"""Hold the one explicit piece of mutable state: the current engine, counters and the log."""
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Protocol
+
+from .config import Settings
+from .engine import Engine, build_engine
+from .loader import KBError, KBValidationError
+from .model import KnowledgeBase, Reply, ReplyKind
+
+logger = logging.getLogger(__name__)
+
+
+class EventLog(Protocol):
+    """Where privacy-safe events go (implemented by bot.store.Store)."""
+
+    def record_unanswered(self, text: str, channel: str) -> None: ...
+    def record_pick(self, entry_id: str, channel: str) -> None: ...
+    def record_feedback(self, entry_id: str, positive: bool, channel: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class ReloadResult:
+    """Outcome of a reload: on failure the old KB keeps serving."""
+
+    ok: bool
+    entries: int
+    errors: tuple[KBError, ...] = ()
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"知识库已重新加载:{self.entries} 条。"
+        lines = [f"知识库有 {len(self.errors)} 处错误,继续使用原来的版本({self.entries} 条):"]
+        lines += [str(e) for e in self.errors[:20]]
+        if len(self.errors) > 20:
+            lines.append(f"……另有 {len(self.errors) - 20} 处")
+        return "\n".join(lines)
+
+
+STAT_KEYS = ("questions", "answers", "suggestions", "fallbacks", "empty", "feedback_up", "feedback_down", "picks")
+
+
+class XinZhi:
+    """Serve replies from the current engine; swap engines atomically on reload."""
+
+    def __init__(self, settings: Settings, engine: Engine | None = None, log: EventLog | None = None):
+        self.settings = settings
+        self._engine = engine if engine is not None else build_engine(settings.kb_path, settings.match)
+        self.log = log
+        self._lock = threading.Lock()
+        self._stats: Counter[str] = Counter({k: 0 for k in STAT_KEYS})
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self._engine.kb
+
+    def respond(self, text: str | None, channel: str = "console") -> Reply:
+        """Answer one message: the single call every adapter makes."""
+        reply = self._engine.respond(text)
+        key = {
+            ReplyKind.ANSWER: "answers",
+            ReplyKind.SUGGEST: "suggestions",
+            ReplyKind.FALLBACK: "fallbacks",
+            ReplyKind.EMPTY: "empty",
+        }[reply.kind]
+        with self._lock:
+            self._stats["questions"] += 1
+            self._stats[key] += 1
+        if reply.kind is ReplyKind.FALLBACK and self.log is not None and text:
+            self._safe_log("record_unanswered", text, channel)
+        return reply
+
+    def feedback(self, entry_id: str, positive: bool, channel: str = "console") -> bool:
+        """Record a thumbs up/down for an entry; False if the id is unknown."""
+        if entry_id not in self.kb:
+            return False
+        with self._lock:
+            self._stats["feedback_up" if positive else "feedback_down"] += 1
+        if self.log is not None:
+            self._safe_log("record_feedback", entry_id, positive, channel)
+        return True
+
+    def picked(self, entry_id: str, channel: str = "console") -> None:
+        """Record that a user chose a suggestion."""
+        with self._lock:
+            self._stats["picks"] += 1
+        if self.log is not None:
+            self._safe_log("record_pick", entry_id, channel)
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._stats)
+
+    def reload(self) -> ReloadResult:
+        """Rebuild the engine from disk; keep serving the old one if the KB is broken."""
+        try:
+            engine = build_engine(self.settings.kb_path, self.settings.match)
+        except KBValidationError as exc:
+            logger.warning("KB reload failed with %s errors; keeping the old KB", len(exc.errors))
+            return ReloadResult(False, len(self.kb.entries), tuple(exc.errors))
+        self._engine = engine
+        logger.info("KB reloaded: %s entries", len(engine.kb.entries))
+        return ReloadResult(True, len(engine.kb.entries))
+
+    def _safe_log(self, method: str, *args: object) -> None:
+        try:
+            getattr(self.log, method)(*args)
+        except Exception:  # the log must never break serving
+            logger.exception("event log %s failed", method)

@@ -1,0 +1,116 @@
+"""Define the frozen data shared by the core and every adapter."""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from enum import Enum
+from types import MappingProxyType
+from typing import Mapping
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One curated question and its answer, as an editor wrote it."""
+
+    id: str
+    category: str
+    question: str
+    alternates: tuple[str, ...]
+    answer: str
+    sources: tuple[str, ...]
+    related: tuple[str, ...]
+    tags: tuple[str, ...]
+    updated: _dt.date
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """Hold a validated knowledge base: entries plus the lexical resources."""
+
+    root: str
+    entries: tuple[Entry, ...]
+    dictionary: tuple[tuple[str, int | None, str | None], ...] = ()
+    synonyms: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    stopwords: frozenset[str] = frozenset()
+    crisis_terms: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", MappingProxyType({e.id: e for e in self.entries}))
+
+    def get(self, entry_id: str) -> Entry | None:
+        return self._by_id.get(entry_id)  # type: ignore[attr-defined]
+
+    def __contains__(self, entry_id: object) -> bool:
+        return entry_id in self._by_id  # type: ignore[attr-defined]
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """Category names in file order, each once."""
+        seen: dict[str, None] = {}
+        for e in self.entries:
+            seen.setdefault(e.category, None)
+        return tuple(seen)
+
+    def in_category(self, category: str) -> tuple[Entry, ...]:
+        return tuple(e for e in self.entries if e.category == category)
+
+
+class Decision(str, Enum):
+    """What the engine decided to do with a message."""
+
+    ANSWER = "answer"
+    SUGGEST = "suggest"
+    FALLBACK = "fallback"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One ranked entry for a message."""
+
+    id: str
+    question: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Match:
+    """The engine's verdict on one message: decision, ranking and tokens used."""
+
+    decision: Decision
+    candidates: tuple[Candidate, ...]
+    tokens: tuple[str, ...]
+    normalized: str = ""
+    crisis: bool = False
+
+    @property
+    def top(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def answer_id(self) -> str | None:
+        if self.decision is Decision.ANSWER and self.candidates:
+            return self.candidates[0].id
+        return None
+
+
+class ReplyKind(str, Enum):
+    """What an adapter has to render."""
+
+    ANSWER = "answer"
+    SUGGEST = "suggest"
+    FALLBACK = "fallback"
+    EMPTY = "empty"  # nothing to match: blank, emoji-only, punctuation-only
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Everything an adapter needs to render one response, decided by the core."""
+
+    kind: ReplyKind
+    match: Match | None
+    entry: Entry | None = None  # the answer (ANSWER)
+    suggestions: tuple[Entry, ...] = ()  # "did you mean" (SUGGEST)
+    related: tuple[Entry, ...] = ()  # next questions after an ANSWER
+    truncated: bool = False  # the message was longer than the core reads

@@ -1,0 +1,92 @@
+"""Keep the user-facing Chinese strings in one place so every channel says the same thing."""
+from __future__ import annotations
+
+DISCLAIMER = "以上为一般性信息,不构成法律意见;具体情况可咨询律师或拨打 12348 公共法律服务热线。"
+SOURCES_LABEL = "依据:"
+SUGGEST_INTRO = "你是不是想问:"
+RELATED_INTRO = "相关问题:"
+
+FALLBACK = (
+    "暂时没有这个问题的答案。我只根据整理过、有出处的资料回答,不想给你一个可能不对的说法。\n\n"
+    "可以这样试试:\n"
+    "1. 换个说法,用一句话说清楚一个问题,例如“催收爆通讯录怎么办”“逾期多久上征信”。\n"
+    "2. 用 /topics 按分类浏览全部问题。\n\n"
+    "需要人工帮助:12348 公共法律服务(法律援助)热线;金融机构投诉可拨 12378;"
+    "遇到威胁或人身危险请立即拨打 110。"
+)
+
+EMPTY = "我没有看到文字问题。请用文字描述你遇到的情况,例如“信用卡逾期会坐牢吗”。也可以用 /topics 浏览问题。"
+NON_TEXT = "我只能看懂文字消息。请用文字写下你的问题,例如“催收上门怎么办”。"
+TRUNCATED = "你的消息比较长,我只看了开头部分。如果回答不对,请用一两句话重新描述最关心的问题。"
+
+WELCOME = (
+    "你好,我是信知(XinZhi),一个讲解债务与信用常识的助手。\n\n"
+    "我可以回答:催收是否合法、逾期的后果、怎样协商还款、征信怎么查和申诉、"
+    "识别高利贷和各种“代理协商”“征信修复”骗局,以及去哪里投诉、求助。\n\n"
+    "直接用一句话提问就行,例如“催收打电话给我家人怎么办”。"
+    "我给的是一般性信息,不是法律意见。"
+)
+
+HELP = (
+    "使用方法:\n"
+    "• 直接输入你的问题,例如“逾期多久会上征信”。\n"
+    "• /topics 按分类浏览全部问题\n"
+    "• /about 关于信知\n"
+    "• /privacy 我们记录什么\n\n"
+    "紧急情况:有人身威胁请拨 110;心理援助热线 12356;法律援助 12348。"
+)
+
+ABOUT = (
+    "信知(XinZhi)是一个开源的债务与信用常识助手。所有回答来自人工整理、注明法律依据的问答库,"
+    "匹配不到就如实告诉你“暂时没有答案”,不会编造。\n"
+    "它不是律师,也不代表任何银行、平台或政府部门;回答仅供参考,不构成法律意见。"
+)
+
+PRIVACY = (
+    "我们记录什么:\n"
+    "• 没能回答的问题:保存去掉手机号、身份证号、银行卡号和电子邮箱之后的文字、时间和渠道(Telegram 或控制台),"
+    "用来补充问答库;默认保存 90 天后自动删除。\n"
+    "• 你点的“你是不是想问”选项,以及 👍/👎 评价:只记录对应的问题编号、时间和渠道。\n"
+    "• 不保存你的 Telegram 用户 ID、用户名或电话号码;已回答的问题原文不保存。\n"
+    "• 运营者可以关闭记录(XINZHI_LOG=off)。"
+)
+
+RATE_LIMITED = "你发得有点快,请稍等一分钟再问。我会一直在这里。"
+FEEDBACK_THANKS = "谢谢你的反馈!"
+GENERIC_ERROR = "抱歉,处理这条消息时出了点问题,请稍后再试。"
+
+# --- Telegram adapter (bot/tg) ---------------------------------------------------------------------
+TOPICS_INTRO = "请选择一个分类:"
+CATEGORY_INTRO = "{category}:请选择一个问题"
+PAGE_LABEL = "(第 {page}/{pages} 页)"
+PREV_PAGE = "◀ 上一页"
+NEXT_PAGE = "下一页 ▶"
+BACK_TO_TOPICS = "↩ 返回分类"
+BROWSE_TOPICS = "📚 按分类浏览"
+FEEDBACK_UP = "👍 有帮助"
+FEEDBACK_DOWN = "👎 没帮助"
+ENTRY_GONE = "这个问题已经不在问答库里了,请用 /topics 重新浏览。"
+ASK_USAGE = "用法:/ask 你的问题,例如 /ask 逾期多久会上征信"
+ADMIN_ONLY = "抱歉,这个命令只对管理员开放。"
+STATS_REPORT = (
+    "自启动以来:\n"
+    "提问 {questions}\n"
+    "直接回答 {answers}\n"
+    "给出建议 {suggestions}\n"
+    "暂时没有答案 {fallbacks}\n"
+    "空消息 {empty}\n"
+    "选择建议 {picks}\n"
+    "反馈 👍 {feedback_up} / 👎 {feedback_down}"
+)
+RELOAD_STARTED = "正在重新加载知识库……"
+INLINE_ASK_PRIVATELY = "私聊信知提问"
+INLINE_NO_RESULT = "暂时没有这个问题的答案"
+ANSWER_CONTINUED = "(接上条)"
+COMMAND_MENU = (
+    ("start", "开始使用"),
+    ("topics", "按分类浏览问题"),
+    ("ask", "提问,例如 /ask 逾期多久会上征信"),
+    ("help", "使用方法"),
+    ("about", "关于信知"),
+    ("privacy", "我们记录什么"),
+)
