@@ -28,10 +28,31 @@ DEFAULT_STOPWORDS = frozenset(
 )
 
 
-def _pinyin_table() -> Mapping[int, str]:
-    from pypinyin.pinyin_dict import pinyin_dict
+# question words: they help tell "is it legal?" from "what do I do?", but never carry a match alone
+INTENT_WORDS = frozenset(
+    "怎么 怎么办 怎样 如何 什么 为什么 咋 咋办 咋整 可以 能不能 会不会 是不是 可不可以 有没有 吗 多久 多少 哪里 去哪 "
+    "合法 违法 正常 真的 有用 影响 后果 办法".split()
+)
 
-    return pinyin_dict
+
+@lru_cache(maxsize=1)
+def _pinyin_table() -> Mapping[int, str]:
+    """Load pypinyin's per-character table without importing the package (its phrase tables cost ~100 ms)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("pypinyin")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("pypinyin is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "pinyin_dict.py"
+    module_spec = importlib.util.spec_from_file_location("_xinzhi_pinyin_dict", path)
+    if module_spec is None or module_spec.loader is None:
+        from pypinyin.pinyin_dict import pinyin_dict
+
+        return pinyin_dict
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module.pinyin_dict
 
 
 FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))

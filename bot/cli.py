@@ -61,6 +61,7 @@ def _add_telegram(sub: argparse._SubParsersAction) -> None:
     p = _parser(sub, "telegram", "Run the Telegram bot (token from $TELEGRAM_BOT_TOKEN or --token-file).",
                 "TELEGRAM_BOT_TOKEN=123456:ABC... xinzhi telegram",
                 "xinzhi telegram --token-file /run/secrets/tg_token",
+                "TELEGRAM_BASE_URL=http://127.0.0.1:8081/bot xinzhi telegram   # self-hosted Bot API server",
                 "xinzhi telegram --webhook-url https://bot.example.org/tg --listen 0.0.0.0 --port 8443")
     p.add_argument("--token-file", metavar="FILE", help="read the bot token from FILE instead of the environment")
     p.add_argument("--webhook-url", metavar="URL", help="use a webhook at this public URL instead of long polling")
@@ -78,8 +79,9 @@ def _add_kb(sub: argparse._SubParsersAction) -> None:
                 "xinzhi kb validate", "xinzhi kb validate --kb ./knowledge")
     v.set_defaults(func=_run_validate)
     lint = _parser(kb, "lint", "Warn about collisions, thin entries, answer length, missing sources, stale dates.",
-                   "xinzhi kb lint", "xinzhi kb lint --topics ../shared/topics.yaml")
+                   "xinzhi kb lint", "xinzhi kb lint --topics ../shared/topics.yaml", "xinzhi kb lint --strict")
     lint.add_argument("--topics", type=Path, metavar="FILE", help="YAML list of required topics ({id: ...}) to check for")
+    lint.add_argument("--strict", action="store_true", help="exit 1 when there are warnings (for CI)")
     lint.set_defaults(func=_lazy("bot.kbtools", "run_lint"))
     stats = _parser(kb, "stats", "Show entries per category, alternates, sources coverage and the oldest update.",
                     "xinzhi kb stats")
@@ -188,12 +190,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    from .evaluate import EvalFileError
     from .loader import KBValidationError
 
     try:
         settings = _settings_for(args)
         return int(args.func(args, settings) or 0)
-    except ConfigError as exc:
+    except (ConfigError, EvalFileError) as exc:
         print(f"xinzhi: {exc}", file=sys.stderr)
         return 2
     except KBValidationError as exc:

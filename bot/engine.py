@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from .analyzer import Analyzer
+from .analyzer import INTENT_WORDS, Analyzer
 from .config import MatchSettings
 from .loader import load_kb
 from .model import Candidate, Decision, Entry, KnowledgeBase, Match, Reply, ReplyKind
@@ -23,6 +23,7 @@ PRESELECT = 96  # documents re-scored with character similarity
 OOV_WEIGHT = 3.0  # weight of a multi-character query word the KB never uses (红烧肉, 股票)
 OOV_CHAR_WEIGHT = 0.4  # weight of an unknown single character (mostly function words)
 NUMBER_WEIGHT = 0.3  # amounts and durations rarely decide the topic
+INTENT_WEIGHT = 0.8  # cap for question words (怎么办, 合法, 多久): they refine, they don't decide
 TOKEN_SHARE = 0.72  # token score vs character score in a document's score
 DOC_SHARE = 0.7  # best document vs the whole entry's coverage of the query
 
@@ -76,6 +77,8 @@ class Engine:
         for t, tid in vocab.items():
             if t[0].isdigit():
                 idf[tid] = min(idf[tid], NUMBER_WEIGHT)
+            elif t in INTENT_WORDS:
+                idf[tid] = min(idf[tid], INTENT_WEIGHT)
         self._docs = tuple(docs)
         self._vocab = vocab
         self._idf = idf
@@ -124,6 +127,8 @@ class Engine:
         return out
 
     def _score_entries(self, tokens: tuple[str, ...]) -> list[tuple[int, float]]:
+        if all(t in INTENT_WORDS for t in tokens):
+            return []  # "怎么办啊" says nothing about the topic
         terms = self._expand(tokens)
         qnorm = sum(w for _, w in terms)
         known = [(tid, w) for tid, w in terms if tid is not None]

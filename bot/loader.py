@@ -38,6 +38,13 @@ class KBValidationError(Exception):
         super().__init__("\n".join(str(e) for e in self.errors))
 
 
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """SafeLoader that leaves dates as text, so a bad date becomes a located error, not a crash."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
 class _Collector:
     def __init__(self) -> None:
         self.errors: list[KBError] = []
@@ -53,11 +60,11 @@ def _compose(path: Path, errors: _Collector) -> tuple[Any, yaml.Node | None]:
     except UnicodeDecodeError as exc:
         errors.add(path, 1, f"not valid UTF-8 ({exc.reason})")
         return None, None
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
+    except yaml.MarkedYAMLError as exc:  # includes scanner and parser errors
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         errors.add(path, line, f"YAML syntax error: {exc.problem or exc.context}")
@@ -209,7 +216,12 @@ def _load_synonyms(path: Path, errors: _Collector) -> dict[str, str]:
     for key_node, value_node in node.value:
         canonical = str(key_node.value).strip()
         line = key_node.start_mark.line + 1
-        variants = data.get(key_node.value)
+        variants = None if not isinstance(value_node, yaml.SequenceNode) else [
+            getattr(v, "value", None) for v in value_node.value]
+        if not isinstance(value_node, (yaml.SequenceNode, yaml.ScalarNode)) or (
+                isinstance(value_node, yaml.ScalarNode) and value_node.value not in ("", "null", "~")):
+            errors.add(path, line, f"variants of {canonical!r} must be a list of text")
+            continue
         if _str_list(variants) is None:
             errors.add(path, line, f"variants of {canonical!r} must be a list of text")
             continue

@@ -90,3 +90,24 @@ COMMAND_MENU = (
     ("about", "关于信知"),
     ("privacy", "我们记录什么"),
 )
+
+# --- console (`xinzhi chat`) ----------------------------------------------------------------------
+CONSOLE_PROMPT = "你的问题> "
+CONSOLE_START_HINT = "直接输入问题后按回车。输入编号选择列出的问题;/help 查看命令,/quit 或 Ctrl-D 退出。"
+CONSOLE_HELP = (
+    "在控制台里还可以:\n"
+    "• 输入列表前面的编号(如 1)查看那个问题\n"
+    "• 输入 + 或 - 评价上一条回答有没有用\n"
+    "• /reload 重新加载知识库(修改文件后也会自动加载)\n"
+    "• /quit 退出(也可以按 Ctrl-D);Ctrl-C 清除正在输入的内容"
+)
+CONSOLE_TOPICS = "全部分类:"
+CONSOLE_CATEGORY_HINT = "输入分类编号,查看这个分类里的问题。"
+CONSOLE_TOPIC_HINT = "输入编号查看回答。"
+CONSOLE_PICK_HINT = "输入编号 1–{n} 选择;都不是的话,换个说法再问一次。"
+CONSOLE_ANSWER_HINT = "输入编号 1–{n} 查看相关问题;输入 + 或 - 告诉我这条回答有没有用。"
+CONSOLE_RATE_HINT = "输入 + 或 - 告诉我这条回答有没有用。"
+CONSOLE_NO_CHOICE = "没有编号 {number};请输入 1–{n} 之间的数字,或者直接提问。"
+CONSOLE_NOTHING_TO_RATE = "还没有可以评价的回答。先问一个问题吧。"
+CONSOLE_UNKNOWN_COMMAND = "没有 {command} 这个命令。输入 /help 查看可用的命令。"
+CONSOLE_BYE = "再见!遇到问题随时回来问。"

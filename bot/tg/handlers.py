@@ -1,0 +1,318 @@
+"""Translate Telegram updates into calls on the XinZhi app and send what bot.tg.render produced.
+
+Handlers never decide what to answer: a question becomes one `app.respond(text, "telegram")` call.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import traceback
+from dataclasses import dataclass
+from typing import Sequence
+
+from telegram import InlineQueryResultsButton, Message, ReplyParameters, Update
+from telegram.constants import ChatAction, ChatType, MessageEntityType
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, InlineQueryHandler
+from telegram.ext import MessageHandler, filters
+
+from .. import texts
+from ..app import XinZhi
+from ..config import Settings
+from . import callbacks, render
+from .ratelimit import UserRateLimiter, Verdict
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+DEPS_KEY = "xinzhi"
+INLINE_CACHE_SECONDS = 60
+INLINE_START_PARAMETER = "inline"
+
+
+@dataclass(frozen=True)
+class Deps:
+    """What every handler needs; stored once in application.bot_data."""
+
+    app: XinZhi
+    settings: Settings
+    limiter: UserRateLimiter
+
+
+def deps(context: ContextTypes.DEFAULT_TYPE) -> Deps:
+    return context.bot_data[DEPS_KEY]
+
+
+# --- pure helpers ------------------------------------------------------------------------------------
+
+def addressed_text(message: Message, bot_username: str, bot_id: int) -> str | None:
+    """The question in a message meant for the bot; None for group chatter not addressed to it."""
+    text = message.text or ""
+    if message.chat.type == ChatType.PRIVATE:
+        return text
+    name = bot_username.lower()
+    mentioned = any(
+        (entity.type == MessageEntityType.MENTION and value[1:].lower() == name)
+        or (entity.type == MessageEntityType.TEXT_MENTION and entity.user is not None and entity.user.id == bot_id)
+        for entity, value in message.parse_entities([MessageEntityType.MENTION, MessageEntityType.TEXT_MENTION]).items()
+    )
+    replied = message.reply_to_message is not None and message.reply_to_message.from_user is not None \
+        and message.reply_to_message.from_user.id == bot_id
+    if not (mentioned or replied):
+        return None
+    return re.sub("@" + re.escape(bot_username), " ", text, flags=re.IGNORECASE).strip() if bot_username else text
+
+
+def command_argument(message: Message) -> str:
+    """Everything after the command word (`/ask 逾期 怎么办` → `逾期 怎么办`)."""
+    parts = (message.text or "").split(maxsplit=1)
+    return parts[1].strip() if len(parts) > 1 else ""
+
+
+def _update_kind(update: object) -> str:
+    if not isinstance(update, Update):
+        return "no update"
+    for kind in ("message", "callback_query", "inline_query", "edited_message"):
+        if getattr(update, kind) is not None:
+            return kind
+    return "other update"
+
+
+# --- sending -----------------------------------------------------------------------------------------
+
+async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, messages: Sequence[render.Message]) -> None:
+    """Send rendered messages to the update's chat, quoting the question in groups."""
+    chat = update.effective_chat
+    source = update.message
+    quote = source is not None and chat is not None and chat.type != ChatType.PRIVATE
+    thread = source.message_thread_id if source is not None and source.is_topic_message else None
+    for i, (text, keyboard) in enumerate(messages):
+        reply_to = ReplyParameters(source.message_id, allow_sending_without_reply=True) if quote and i == 0 else None
+        await context.bot.send_message(chat.id, text, reply_markup=keyboard, reply_parameters=reply_to,
+                                       message_thread_id=thread)
+
+
+async def typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show "typing…"; a failure here must not cost the user the answer."""
+    try:
+        await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
+    except TelegramError as exc:
+        logger.info("chat action failed (%s); answering anyway", type(exc).__name__)
+
+
+async def allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Apply the per-user rate limit; tell the user once per window when they are over it."""
+    user = update.effective_user
+    if user is None:
+        return True
+    verdict = deps(context).limiter.check(user.id)
+    if verdict is Verdict.ALLOW:
+        return True
+    logger.info("per-user rate limit hit (%s)", verdict.value)
+    query = update.callback_query
+    if query is not None:
+        await query.answer(texts.RATE_LIMITED if verdict is Verdict.NOTIFY else None)
+    elif verdict is Verdict.NOTIFY and update.effective_chat is not None:
+        await send(update, context, [render.plain(texts.RATE_LIMITED)])
+    return False
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    """The one path from a question to an answer: limit, typing…, app.respond, render, send."""
+    if not await allowed(update, context):
+        return
+    await typing(update, context)
+    reply = deps(context).app.respond(question, CHANNEL)
+    await send(update, context, render.render_reply(reply))
+
+
+async def reply_fixed(update: Update, context: ContextTypes.DEFAULT_TYPE, message: render.Message) -> None:
+    if await allowed(update, context):
+        await send(update, context, [message])
+
+
+def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    user = update.effective_user
+    return user is not None and user.id in deps(context).settings.admin_ids
+
+
+# --- commands ----------------------------------------------------------------------------------------
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply_fixed(update, context, render.topics_page(deps(context).app.kb, 0, intro=texts.WELCOME))
+
+
+async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply_fixed(update, context, render.plain(texts.HELP))
+
+
+async def on_about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply_fixed(update, context, render.plain(texts.ABOUT))
+
+
+async def on_privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply_fixed(update, context, render.plain(texts.PRIVACY))
+
+
+async def on_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply_fixed(update, context, render.topics_page(deps(context).app.kb, 0))
+
+
+async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    question = command_argument(update.message)
+    if question:
+        await answer_question(update, context, question)
+    else:
+        await reply_fixed(update, context, render.plain(texts.ASK_USAGE))
+
+
+async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not is_admin(update, context):
+        await reply_fixed(update, context, render.plain(texts.ADMIN_ONLY))
+        return
+    await send(update, context, [render.stats_message(deps(context).app.stats())])
+
+
+async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not is_admin(update, context):
+        await reply_fixed(update, context, render.plain(texts.ADMIN_ONLY))
+        return
+    await typing(update, context)
+    result = await asyncio.to_thread(deps(context).app.reload)
+    logger.info("reload requested by an admin: ok=%s entries=%s errors=%s", result.ok, result.entries, len(result.errors))
+    await send(update, context, [render.plain(result.summary())])
+
+
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply_fixed(update, context, render.plain(texts.HELP))
+
+
+# --- messages ----------------------------------------------------------------------------------------
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    question = addressed_text(update.message, context.bot.username or "", context.bot.id)
+    if question is not None:
+        await answer_question(update, context, question)
+
+
+async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await reply_fixed(update, context, render.plain(texts.NON_TEXT))
+
+
+# --- buttons -----------------------------------------------------------------------------------------
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    action = callbacks.parse(query.data)
+    if action is None:
+        await query.answer()
+        return
+    if not await allowed(update, context):
+        return
+    if action.kind in (callbacks.TOPICS, callbacks.CATEGORY):
+        await show_browser(update, context, action)
+    elif action.kind in (callbacks.FEEDBACK_UP, callbacks.FEEDBACK_DOWN):
+        await record_feedback(update, context, action)
+    else:
+        await show_entry(update, context, action)
+
+
+async def show_browser(update: Update, context: ContextTypes.DEFAULT_TYPE, action: callbacks.Action) -> None:
+    """Page through categories and questions by editing the browser message in place."""
+    query = update.callback_query
+    kb = deps(context).app.kb
+    if action.kind == callbacks.TOPICS:
+        text, keyboard = render.topics_page(kb, action.numbers[0])
+    else:
+        text, keyboard = render.category_page(kb, *action.numbers)
+    await query.answer()
+    try:
+        await query.edit_message_text(text, reply_markup=keyboard)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():  # a double tap on the same page is harmless
+            raise
+
+
+async def show_entry(update: Update, context: ContextTypes.DEFAULT_TYPE, action: callbacks.Action) -> None:
+    """Send the answer a button points to; a suggestion pick is recorded for KB editors."""
+    query = update.callback_query
+    app = deps(context).app
+    entry = callbacks.resolve_entry(app.kb, action.ref)
+    if entry is None:
+        await query.answer(texts.ENTRY_GONE)
+        return
+    if action.kind == callbacks.PICK:
+        app.picked(entry.id, CHANNEL)
+    await query.answer()
+    if update.effective_chat is not None:
+        await send(update, context, render.render_entry(entry, render.related_entries(app.kb, entry)))
+
+
+async def record_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, action: callbacks.Action) -> None:
+    """Count a 👍/👎 once, thank the user and remove the vote buttons."""
+    query = update.callback_query
+    app = deps(context).app
+    entry = callbacks.resolve_entry(app.kb, action.ref)
+    if entry is None or not app.feedback(entry.id, action.kind == callbacks.FEEDBACK_UP, CHANNEL):
+        await query.answer(texts.ENTRY_GONE)
+        return
+    await query.answer(texts.FEEDBACK_THANKS)
+    keyboard = query.message.reply_markup if query.message is not None else None
+    await query.edit_message_reply_markup(render.without_feedback(keyboard))
+
+
+# --- inline mode -------------------------------------------------------------------------------------
+
+async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`@bot 问题` anywhere: up to five answers as articles; nothing is counted or recorded."""
+    query = update.inline_query
+    app = deps(context).app
+    text = query.query.strip()
+    entries = render.inline_entries(app.kb, app.engine.match(text), app.settings.match.min_suggest_score) if text else ()
+    button = None if entries else InlineQueryResultsButton(texts.INLINE_ASK_PRIVATELY,
+                                                            start_parameter=INLINE_START_PARAMETER)
+    await query.answer([render.inline_article(e) for e in entries], cache_time=INLINE_CACHE_SECONDS, button=button)
+
+
+# --- errors ------------------------------------------------------------------------------------------
+
+QUIET_ERRORS = (TimedOut, RetryAfter, Forbidden)  # the user may already have the answer, or cannot get one
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log what failed (never message text or user ids), apologise when useful, keep serving."""
+    error = context.error
+    kind = _update_kind(update)
+    if isinstance(error, TelegramError):
+        logger.warning("Telegram API error while handling %s: %s: %s", kind, type(error).__name__, error)
+    else:
+        frames = "".join(traceback.format_tb(error.__traceback__)) if error is not None else ""
+        logger.error("error while handling %s: %s\n%s", kind, type(error).__name__, frames)
+    if not isinstance(update, Update) or update.effective_chat is None or isinstance(error, QUIET_ERRORS):
+        return
+    if update.inline_query is not None:
+        return
+    try:
+        await context.bot.send_message(update.effective_chat.id, render.esc(texts.GENERIC_ERROR))
+    except TelegramError as exc:
+        logger.info("could not send the apology either (%s)", type(exc).__name__)
+
+
+# --- wiring ------------------------------------------------------------------------------------------
+
+def register(application: Application, deps_: Deps) -> None:
+    """Attach every handler to `application` (commands first, then messages, buttons, inline)."""
+    application.bot_data[DEPS_KEY] = deps_
+    private = filters.ChatType.PRIVATE
+    new_message = filters.UpdateType.MESSAGE
+    for name, callback in (("start", on_start), ("help", on_help), ("about", on_about), ("privacy", on_privacy),
+                           ("topics", on_topics), ("ask", on_ask), ("stats", on_stats), ("reload", on_reload)):
+        application.add_handler(CommandHandler(name, callback, filters=new_message))
+    application.add_handler(MessageHandler(new_message & filters.TEXT & ~filters.COMMAND, on_text))
+    application.add_handler(MessageHandler(new_message & private & filters.COMMAND, on_unknown_command))
+    # stickers, photos, voice, files, locations, contacts, polls …: everything Telegram calls an attachment
+    application.add_handler(MessageHandler(new_message & private & filters.ATTACHMENT & ~filters.TEXT, on_non_text))
+    application.add_handler(CallbackQueryHandler(on_button))
+    application.add_handler(InlineQueryHandler(on_inline))
+    application.add_error_handler(on_error)
