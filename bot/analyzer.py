@@ -116,7 +116,11 @@ class Analyzer:
         self._tk = _new_tokenizer(words)
         self.domain_terms = frozenset(domain)
         self._sound_map = self._build_sound_map(domain)
-        self._max_sound_len = max((len(w) for w in self._sound_map.values()), default=0)
+        # synonym variants that sound like their canonical term are typos: fix them before segmentation,
+        # so that 摧收到家 becomes 催收到家 rather than 摧 / 收到 / 家
+        self._typo_variants = {v: c for v, c in self.synonyms.items()
+                               if len(v) == len(c) >= 2 and HAN_RE.match(v) and sound_key(v) == sound_key(c)}
+        self._max_sound_len = max((len(w) for w in [*self._sound_map.values(), *self._typo_variants]), default=0)
 
     @staticmethod
     def _build_sound_map(domain: Iterable[str]) -> dict[tuple[str, ...], str]:
@@ -137,7 +141,7 @@ class Analyzer:
 
     def fix_homophones(self, text: str) -> str:
         """Replace an unknown word that sounds like a domain term (正信 → 征信, 摧收 → 催收)."""
-        if not self._sound_map:
+        if not self._max_sound_len:
             return text
         out: list[str] = []
         i, n = 0, len(text)
@@ -151,7 +155,15 @@ class Analyzer:
                     i += length
                     replaced = True
                     break
-                if not HAN_RE.match(piece) or freq.get(piece):
+                if not HAN_RE.match(piece):
+                    continue
+                canonical = self._typo_variants.get(piece)
+                if canonical is not None:
+                    out.append(canonical)
+                    i += length
+                    replaced = True
+                    break
+                if freq.get(piece):
                     continue
                 target = self._sound_map.get(sound_key(piece))
                 if target is not None:

@@ -13,19 +13,19 @@ from .config import MatchSettings
 from .loader import load_kb
 from .model import Candidate, Decision, Entry, KnowledgeBase, Match, Reply, ReplyKind
 from .normalize import normalize
+from .safety import CrisisDetector
 
 CRISIS_ENTRY_ID = "support-mental-health"
-DEFAULT_CRISIS_TERMS = (
-    "想死", "不想活", "活不下去", "活着没意思", "自杀", "轻生", "跳楼", "跳河", "跳江", "割腕", "烧炭", "上吊",
-    "寻死", "一了百了", "结束生命", "结束自己", "了结自己", "去死", "死了算了", "不如死了", "安眠药", "撑不下去了",
-)
 PRESELECT = 96  # documents re-scored with character similarity
 OOV_WEIGHT = 3.0  # weight of a multi-character query word the KB never uses (红烧肉, 股票)
 OOV_CHAR_WEIGHT = 0.4  # weight of an unknown single character (mostly function words)
 NUMBER_WEIGHT = 0.3  # amounts and durations rarely decide the topic
 INTENT_WEIGHT = 0.8  # cap for question words (怎么办, 合法, 多久): they refine, they don't decide
 TOKEN_SHARE = 0.72  # token score vs character score in a document's score
-DOC_SHARE = 0.7  # best document vs the whole entry's coverage of the query
+BM25_K1 = 1.2  # entry-level term saturation
+BM25_B = 0.75  # entry-level length normalization
+SINGLE_CHAR_WEIGHT = 1.0  # cap for one-character words (好, 做, 钱): weak evidence on their own
+DOC_SHARE = 0.5  # best document vs the whole entry's coverage of the query
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Engine:
         self.kb = kb
         self.settings = settings or MatchSettings()
         self.analyzer = Analyzer(kb)
-        self.crisis_terms = tuple(sorted(set(DEFAULT_CRISIS_TERMS) | set(kb.crisis_terms), key=len, reverse=True))
+        self.is_crisis = CrisisDetector(kb.crisis_terms)
         self._build()
 
     # --- index ---------------------------------------------------------------------------------------
@@ -79,6 +79,8 @@ class Engine:
                 idf[tid] = min(idf[tid], NUMBER_WEIGHT)
             elif t in INTENT_WORDS:
                 idf[tid] = min(idf[tid], INTENT_WEIGHT)
+            elif len(t) == 1:
+                idf[tid] = min(idf[tid], SINGLE_CHAR_WEIGHT)
         self._docs = tuple(docs)
         self._vocab = vocab
         self._idf = idf
@@ -86,8 +88,23 @@ class Engine:
         self._doc_norm = np.array([idf[ids].sum() for ids in doc_ids], dtype=np.float64)
         self._doc_entry = np.array([d.entry for d in docs], dtype=np.int32)
         self._joined = [d.joined for d in docs]
-        entry_postings = [np.asarray(sorted(entry_sets[tid]), dtype=np.int32) for tid in range(len(vocab))]
-        self._entry_postings = tuple(entry_postings)
+        # entry-level BM25 weights: how many of an entry's phrasings use a word, saturated, length-normalized
+        tf: dict[tuple[int, int], int] = {}
+        entry_len = np.zeros(n_entries, dtype=np.float64)
+        for d, ids in enumerate(doc_ids):
+            e = docs[d].entry
+            entry_len[e] += len(ids)
+            for tid in ids:
+                tf[(tid, e)] = tf.get((tid, e), 0) + 1
+        avg_len = max(float(entry_len.mean()), 1.0)
+        by_term: dict[int, list[tuple[int, float]]] = {}
+        for (tid, e), count in tf.items():
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * entry_len[e] / avg_len)
+            by_term.setdefault(tid, []).append((e, count * (BM25_K1 + 1) / (count + norm) / (BM25_K1 + 1)))
+        self._entry_postings = tuple(np.asarray([e for e, _ in sorted(by_term[t])], dtype=np.int32)
+                                     for t in range(len(vocab)))
+        self._entry_weights = tuple(np.asarray([w for _, w in sorted(by_term[t])], dtype=np.float64)
+                                    for t in range(len(vocab)))
 
     @property
     def vocabulary(self) -> frozenset[str]:
@@ -151,7 +168,7 @@ class Engine:
         doc_score = TOKEN_SHARE * token_score + (1 - TOKEN_SHARE) * char
         entry_cover = np.zeros(len(self.kb.entries), dtype=np.float64)
         for tid, w in known:
-            entry_cover[self._entry_postings[tid]] += w
+            entry_cover[self._entry_postings[tid]] += w * self._entry_weights[tid]
         entry_cover /= qnorm
         best: dict[int, float] = {}
         for d, sc in zip(touched.tolist(), doc_score.tolist()):
@@ -160,9 +177,6 @@ class Engine:
                 best[e] = sc
         scored = {e: DOC_SHARE * sc + (1 - DOC_SHARE) * float(entry_cover[e]) for e, sc in best.items()}
         return sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))
-
-    def _crisis(self, text: str) -> bool:
-        return any(term in text for term in self.crisis_terms)
 
     def match(self, text: str | None) -> Match:
         """Rank entries for a message and decide what to do with it."""
@@ -175,7 +189,7 @@ class Engine:
                       for e, sc in ranked[:10]]
         crisis_entry = self.kb.get(CRISIS_ENTRY_ID)
         fixed = self.analyzer.fix_homophones(normalized)
-        if crisis_entry is not None and (self._crisis(normalized) or self._crisis(fixed)):
+        if crisis_entry is not None and (self.is_crisis(normalized) or self.is_crisis(fixed)):
             others = [c for c in candidates if c.id != CRISIS_ENTRY_ID]
             lead = Candidate(crisis_entry.id, crisis_entry.question, 1.0)
             return Match(Decision.ANSWER, (lead, *others), tokens, normalized, crisis=True)

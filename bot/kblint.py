@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 from . import markup
 from .config import ConfigError
 from .engine import Engine
-from .model import Entry
+from .model import Decision, Entry
 from .normalize import normalize
 
 MIN_ALTERNATES = 8
@@ -128,7 +128,11 @@ def twelve_months_before(today: dt.date) -> dt.date:
 
 
 def check_collisions(engine: Engine, lines: _Lines) -> Iterable[LintWarning]:
-    """Each question and alternate must bring the engine back to its own entry."""
+    """Each question and alternate must bring the engine back to its own entry, with a clear answer.
+
+    Alternates are indexed themselves, so a collision means another entry has (nearly) the same words:
+    a repeated alternate, words that synonyms/stopwords make identical, or crisis words.
+    """
     for entry in engine.kb.entries:
         for index, text in enumerate((entry.question, *entry.alternates)):
             line = lines.field(entry, "question") if index == 0 else lines.alternate(entry, index - 1)
@@ -141,6 +145,11 @@ def check_collisions(engine: Engine, lines: _Lines) -> Iterable[LintWarning]:
                                   "(only stopwords or punctuation): it can never match")
                 continue
             if top.id == entry.id:
+                if match.decision is not Decision.ANSWER and len(match.candidates) > 1:
+                    rival = match.candidates[1]
+                    yield LintWarning(entry.file, line, "ambiguous",
+                                      f"{what} {text!r} of '{entry.id}' ({top.score:.2f}) is too close to "
+                                      f"'{rival.id}' ({rival.score:.2f}): users typing it get \"did you mean\"")
                 continue
             own = next((c.score for c in match.candidates if c.id == entry.id), None)
             own_text = f"{own:.2f}" if own is not None else "not in the top 10"

@@ -8,7 +8,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from kbfactory import write_kb  # noqa: E402
+from consolekb import write_kb  # noqa: E402
 
 from bot.app import XinZhi  # noqa: E402
 from bot.config import Settings  # noqa: E402

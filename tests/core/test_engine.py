@@ -123,3 +123,13 @@ def test_engine_over_loaded_kb_object(tiny_kb):
     engine = Engine(kb)
     assert engine.kb is kb
     assert engine.weight("爆通讯录") > engine.weight("催收")  # rarer word, higher weight
+
+
+@pytest.mark.parametrize("text", ["还不上钱 有时候想从楼上跳下去", "欠了一屁股债 真的不想再活下去了", "真想一死了之", "活着没有意义了"])
+def test_crisis_phrasings_beyond_the_word_list(engine, text):
+    assert engine.match(text).candidates[0].id == "support-mental-health"
+
+
+@pytest.mark.parametrize("text", ["死亡后债务谁来还", "我不怕催收", "逾期会死吗"])
+def test_ordinary_debt_questions_do_not_trigger_the_crisis_override(engine, text):
+    assert not engine.match(text).crisis

@@ -301,6 +301,46 @@ class FakeBotAPI:
     def buttons(message: dict) -> list[list[dict]]:
         return (message.get("reply_markup") or {}).get("inline_keyboard", [])
 
+    # --- conversation helpers --------------------------------------------------------------------
+    def exchange(self, text: str | None, *, user: int = 1001, chat: int | None = None, expect: int = 1,
+                 timeout: float = 10.0, **fields: Any) -> list[dict]:
+        """A user sends a message; wait for `expect` new bot messages in that chat and return them."""
+        chat_id = chat if chat is not None else user
+        before = len(self.sent(chat_id))
+        self.send(text, user=user, chat=chat, **fields)
+        self.wait("sendMessage", before + expect, chat_id=chat_id, timeout=timeout)
+        return self.sent(chat_id)[before:]
+
+    def press(self, message: dict, data: str, *, user: int | None = None) -> str:
+        """Press a button under a bot message and wait until the bot answered the callback query."""
+        query_id = self.tap(message, data, user=user)
+        self.wait("answerCallbackQuery", callback_query_id=query_id)
+        return query_id
+
+    def settle(self, *, user: int = 1001, chat: int | None = None, chat_type: str = "private",
+               marker: str = "/privacy", marker_text: str | None = None) -> None:
+        """Wait until every earlier update of this chat was handled (one chat's updates run in order).
+
+        Sends `marker` and waits for a reply containing `marker_text` beyond those already sent.
+        """
+        from bot import texts  # the expected reply to /privacy
+
+        chat_id = chat if chat is not None else user
+        needle = html.escape(marker_text or texts.PRIVACY[:12], quote=False)
+
+        before = sum(needle in m["html"] for m in self.sent(chat_id))
+        self.send(marker, user=user, chat=chat, chat_type=chat_type)
+        deadline = time.monotonic() + 10
+        with self._cond:
+            while True:
+                if sum(needle in m.result["html"] for m in self.calls
+                       if m.method == "sendMessage" and m.status == 200 and m.params.get("chat_id") == chat_id) > before:
+                    return
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("chat did not settle")
+                self._cond.wait(left)
+
     def pending_updates(self) -> int:
         with self._cond:
             return len(self._updates)
