@@ -126,9 +126,12 @@ class Analyzer:
     def _build_sound_map(domain: Iterable[str]) -> dict[tuple[str, ...], str]:
         sound_map: dict[tuple[str, ...], str] = {}
         ambiguous: set[tuple[str, ...]] = set()
+        domain = set(domain)
         for word in sorted(domain):
             if not (2 <= len(word) <= 4 and HAN_RE.match(word)):
                 continue
+            if any(word[:k] in domain for k in range(2, len(word))):
+                continue  # 分期乐 is 分期 + 乐: "分期了" must stay 分期 + 了
             key = sound_key(word)
             if "" in key:
                 continue

@@ -32,9 +32,9 @@ def default_db_path() -> Path:
 class MatchSettings:
     """Thresholds that turn scores into a decision; named for what they do."""
 
-    min_answer_score: float = 0.46
-    min_suggest_score: float = 0.40
-    min_margin: float = 0.05
+    min_answer_score: float = 0.30
+    min_suggest_score: float = 0.30
+    min_margin: float = 0.02
     max_suggestions: int = 3
     max_query_chars: int = 500
 
@@ -67,7 +67,7 @@ class Settings:
 TOKEN_RE = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,}$")
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
+def _float(env: Mapping[str, str], name: str, default: float, maximum: float = 1.0) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -75,8 +75,8 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise ConfigError(f"{name} must be between 0 and 1, got {raw!r}")
+    if not 0.0 <= value <= maximum:
+        raise ConfigError(f"{name} must be between 0 and {maximum:g}, got {raw!r}")
     return value
 
 

@@ -8,6 +8,7 @@ import os
 import shutil
 import sqlite3
 import sys
+import threading
 import unicodedata
 from dataclasses import dataclass
 from typing import Callable, TextIO
@@ -116,11 +117,14 @@ class ChatSession:
         self.read = reader or StreamReader(stdin, stdout, texts.CONSOLE_PROMPT if interactive else None)
         self.choices = Choices("none", ())
         self.last_entry: Entry | None = None
+        self._write_lock = threading.Lock()  # the watcher thread reports reloads while we answer
 
     # output
     def say(self, text: str) -> None:
-        self.out.write(wrap(text, self.width) + "\n\n")
-        self.out.flush()
+        block = wrap(text, self.width) + "\n\n"
+        with self._write_lock:
+            self.out.write(block)
+            self.out.flush()
 
     def hint(self, text: str) -> None:
         """Guidance for a person at the keyboard; scripts reading piped output don't get it."""
@@ -129,8 +133,7 @@ class ChatSession:
 
     def notify_reload(self, result: ReloadResult) -> None:
         """Report a hot reload (called from the watcher thread)."""
-        self.out.write("\n")
-        self.say(result.summary())
+        self.say("\n" + result.summary())
 
     # loop
     def run(self) -> int:
@@ -183,7 +186,7 @@ class ChatSession:
     @staticmethod
     def _number(text: str) -> int | None:
         digits = text.rstrip(".、)").strip()
-        return int(digits) if digits.isdigit() and len(digits) <= 3 else None
+        return int(digits) if digits.isdecimal() and len(digits) <= 3 else None
 
     def command(self, command: str) -> None:
         if command in ("/help", "/h", "/?"):

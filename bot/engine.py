@@ -18,14 +18,14 @@ from .safety import CrisisDetector
 CRISIS_ENTRY_ID = "support-mental-health"
 PRESELECT = 96  # documents re-scored with character similarity
 OOV_WEIGHT = 3.0  # weight of a multi-character query word the KB never uses (红烧肉, 股票)
-OOV_CHAR_WEIGHT = 0.4  # weight of an unknown single character (mostly function words)
+OOV_CHAR_WEIGHT = 1.2  # weight of an unknown single character (mostly function words)
 NUMBER_WEIGHT = 0.3  # amounts and durations rarely decide the topic
 INTENT_WEIGHT = 0.8  # cap for question words (怎么办, 合法, 多久): they refine, they don't decide
 TOKEN_SHARE = 0.72  # token score vs character score in a document's score
 BM25_K1 = 1.2  # entry-level term saturation
 BM25_B = 0.75  # entry-level length normalization
 SINGLE_CHAR_WEIGHT = 1.0  # cap for one-character words (好, 做, 钱): weak evidence on their own
-DOC_SHARE = 0.5  # best document vs the whole entry's coverage of the query
+DOC_SHARE = 0.4  # best document vs the whole entry's coverage of the query
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,9 @@ class Engine:
         idf = np.zeros(len(vocab), dtype=np.float64)
         for tid, ents in entry_sets.items():
             idf[tid] = math.log(1.0 + n_entries / len(ents))
+        domain = self.analyzer.domain_terms
         for t, tid in vocab.items():
-            if t[0].isdigit():
+            if t[0].isdigit() and t not in domain:  # 7万 is an amount; 714高炮 is a term
                 idf[tid] = min(idf[tid], NUMBER_WEIGHT)
             elif t in INTENT_WORDS:
                 idf[tid] = min(idf[tid], INTENT_WEIGHT)
@@ -144,6 +145,7 @@ class Engine:
         return out
 
     def _score_entries(self, tokens: tuple[str, ...]) -> list[tuple[int, float]]:
+        """Return (entry index, score) best first."""
         if all(t in INTENT_WORDS for t in tokens):
             return []  # "怎么办啊" says nothing about the topic
         terms = self._expand(tokens)
@@ -175,8 +177,8 @@ class Engine:
             e = int(self._doc_entry[d])
             if sc > best.get(e, -1.0):
                 best[e] = sc
-        scored = {e: DOC_SHARE * sc + (1 - DOC_SHARE) * float(entry_cover[e]) for e, sc in best.items()}
-        return sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))
+        scored = [(e, DOC_SHARE * sc + (1 - DOC_SHARE) * float(entry_cover[e])) for e, sc in best.items()]
+        return sorted(scored, key=lambda r: (-r[1], r[0]))
 
     def match(self, text: str | None) -> Match:
         """Rank entries for a message and decide what to do with it."""

@@ -145,11 +145,15 @@ def check_collisions(engine: Engine, lines: _Lines) -> Iterable[LintWarning]:
                                   "(only stopwords or punctuation): it can never match")
                 continue
             if top.id == entry.id:
-                if match.decision is not Decision.ANSWER and len(match.candidates) > 1:
+                if match.decision is Decision.SUGGEST and len(match.candidates) > 1:
                     rival = match.candidates[1]
                     yield LintWarning(entry.file, line, "ambiguous",
                                       f"{what} {text!r} of '{entry.id}' ({top.score:.2f}) is too close to "
                                       f"'{rival.id}' ({rival.score:.2f}): users typing it get \"did you mean\"")
+                elif match.decision is Decision.FALLBACK:
+                    yield LintWarning(entry.file, line, "weak-alternate",
+                                      f"{what} {text!r} of '{entry.id}' ranks its entry first ({top.score:.2f}) "
+                                      "but too weakly to be answered: use words that name the topic")
                 continue
             own = next((c.score for c in match.candidates if c.id == entry.id), None)
             own_text = f"{own:.2f}" if own is not None else "not in the top 10"

@@ -59,6 +59,9 @@ def run_stats(args: argparse.Namespace, settings: Settings, out: TextIO | None =
     out = out or sys.stdout
     kb = load_kb(settings.kb_path)
     entries = kb.entries
+    if not entries:
+        out.write(f"Knowledge base: {kb.root}\nEntries: 0\n")
+        return 0
     rows = [("category", "entries", "alternates", "with sources", "oldest update")]
     for category in kb.categories:
         es = kb.in_category(category)

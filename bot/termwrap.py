@@ -6,8 +6,10 @@ import unicodedata
 
 ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
 # Kinsoku: never start a line with closing punctuation, never end one with opening punctuation.
-CLOSING = set(",。、;:?!…)》」』】〉〕”’,.;:?!)]}%")
-OPENING = set("(《「『【〈〔“‘([{")
+# Full-width forms are spelled as escapes so that no editor or font can swap them for their ASCII twins.
+CLOSING = set("\uff0c\u3002\u3001\uff1b\uff1a\uff1f\uff01\u2026\uff09\u300b\u300d\u300f\u3011\u3009\u3015"
+              "\u201d\u2019\uff05" ",.;:?!)]}%")
+OPENING = set("\uff08\u300a\u300c\u300e\u3010\u3008\u3014\u201c\u2018" "([{")
 ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
 LIST_PREFIX_RE = re.compile(r"^(\s*(?:\d{1,2}[.、)]|[•\-*])\s+)")
 

@@ -188,3 +188,13 @@ def test_app_fallbacks_reach_the_log_answers_do_not(app: XinZhi, store: Store) -
     app.respond("上门催收合法吗", "telegram")  # answered: nothing stored
     app.respond("附近有什么好吃的 我电话13812345678", "telegram")
     assert [u.text for u in store.unanswered(1)] == [f"附近有什么好吃的 我电话{PHONE_TOKEN}"]
+
+
+def test_privacy_text_matches_what_is_stored() -> None:
+    from bot import texts
+    from bot.store import MAX_TEXT_CHARS
+
+    assert f"默认 {Settings().log_days} 天" in texts.PRIVACY
+    assert f"最多 {MAX_TEXT_CHARS} 字" in texts.PRIVACY
+    for word in ("手机号", "固定电话", "身份证号", "银行卡号", "电子邮箱", "XINZHI_LOG=off", "XINZHI_LOG_DAYS"):
+        assert word in texts.PRIVACY

@@ -7,6 +7,7 @@ retry_after, or a request that hangs.
 """
 from __future__ import annotations
 
+import copy
 import html
 import itertools
 import json
@@ -255,20 +256,21 @@ class FakeBotAPI:
         return None
 
     # --- observing the bot -----------------------------------------------------------------------
-    def find(self, method: str | None = None, *, ok_only: bool = False, **where: Any) -> list[Call]:
+    def find(self, method: str | None = None, *, status: int | str | None = None, **where: Any) -> list[Call]:
+        """Calls so far of `method` (any if None) with `status` (any if None) and these parameters."""
         with self._cond:
             return [c for c in self.calls
-                    if (method is None or c.method == method) and (not ok_only or c.status == 200)
+                    if (method is None or c.method == method) and (status is None or c.status == status)
                     and all(c.params.get(k) == v for k, v in where.items())]
 
-    def wait(self, method: str, count: int = 1, *, timeout: float = 10.0, ok_only: bool = True,
+    def wait(self, method: str, count: int = 1, *, timeout: float = 10.0, status: int | str | None = 200,
              **where: Any) -> list[Call]:
-        """Block until at least `count` matching calls were answered; return them all."""
+        """Block until at least `count` matching calls got `status` (None: any, even still pending); return them."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
                 found = [c for c in self.calls
-                         if c.method == method and (not ok_only or c.status == 200)
+                         if c.method == method and (status is None or c.status == status)
                          and all(c.params.get(k) == v for k, v in where.items())]
                 if len(found) >= count:
                     return found
@@ -280,8 +282,8 @@ class FakeBotAPI:
 
     def sent(self, chat_id: int | None = None) -> list[dict]:
         """Messages the bot successfully sent (as Telegram stored them), oldest first."""
-        calls = self.find("sendMessage", ok_only=True) if chat_id is None else \
-            self.find("sendMessage", ok_only=True, chat_id=chat_id)
+        calls = self.find("sendMessage", status=200) if chat_id is None else \
+            self.find("sendMessage", status=200, chat_id=chat_id)
         return [c.result for c in calls]
 
     def texts(self, chat_id: int) -> list[str]:
@@ -293,9 +295,9 @@ class FakeBotAPI:
         return self.texts(chat_id)
 
     def message(self, chat_id: int, message_id: int) -> dict:
-        """The current state of a bot message (after edits)."""
+        """A snapshot of a bot message as it is now (after edits)."""
         with self._cond:
-            return self._messages[(chat_id, message_id)]
+            return copy.deepcopy(self._messages[(chat_id, message_id)])
 
     @staticmethod
     def buttons(message: dict) -> list[list[dict]]:
@@ -377,10 +379,10 @@ class FakeBotAPI:
     def _answer(self, call: Call) -> tuple[int | str, dict]:
         if call.token != self.token:
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
-        if call.method == "getUpdates":
-            return 200, {"ok": True, "result": self._get_updates(call.params)}
         with self._cond:
             fault = self._take_fault(call.method, call.params)
+        if fault is None and call.method == "getUpdates":
+            return 200, {"ok": True, "result": self._get_updates(call.params)}
         if fault is not None and fault.status == "hang":
             self._released.wait(30)
             return "hang", {"ok": False, "error_code": 504, "description": "hung"}
@@ -461,7 +463,7 @@ class FakeBotAPI:
         with self._cond:
             self._messages[(chat_id, message["message_id"])] = message
             self.events.append(Event("bot", chat_id, html_text, [[b["text"] for b in row] for row in self.buttons(message)]))
-        return message
+        return copy.deepcopy(message)
 
     @staticmethod
     def _visible(params: dict[str, Any]) -> str:
