@@ -78,7 +78,8 @@ def _add_kb(sub: argparse._SubParsersAction) -> None:
     v = _parser(kb, "validate", "Check the KB; exit 0 with a summary, or 1 listing every problem as file:line: message.",
                 "xinzhi kb validate", "xinzhi kb validate --kb ./knowledge")
     v.set_defaults(func=_run_validate)
-    lint = _parser(kb, "lint", "Warn about collisions, thin entries, answer length, missing sources, stale dates.",
+    lint = _parser(kb, "lint", "Warn about colliding alternates, thin entries, answer length, missing sources, "
+                   "stale dates, near-duplicates and missing topics, as file:line: kind: message.",
                    "xinzhi kb lint", "xinzhi kb lint --topics ../shared/topics.yaml", "xinzhi kb lint --strict")
     lint.add_argument("--topics", type=Path, metavar="FILE", help="YAML list of required topics ({id: ...}) to check for")
     lint.add_argument("--strict", action="store_true", help="exit 1 when there are warnings (for CI)")

@@ -319,7 +319,8 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_piped(app: XinZhi) -> int:
-    session = ChatSession(app, sys.stdin, sys.stdout, interactive=False, width=terminal_width(sys.stdout))
+    session = ChatSession(app, sys.stdin, sys.stdout, interactive=False, width=terminal_width(sys.stdout),
+                          colour=wants_colour(sys.stdout))
     try:
         return session.run()
     except BrokenPipeError:  # `xinzhi chat < questions.txt | head`

@@ -188,7 +188,8 @@ def run_gaps(args: argparse.Namespace, settings: Settings, out: TextIO | None = 
         lines.append(f"{group.count:5d}  {group.text}")
         if group.variants:
             more = len(group.variants) - MAX_VARIANTS_SHOWN
-            lines.append("       ≈ " + " / ".join(group.variants[:MAX_VARIANTS_SHOWN]) + (f" (+{more})" if more > 0 else ""))
+            shown = " / ".join(group.variants[:MAX_VARIANTS_SHOWN])
+            lines.append(f"       ≈ {shown}" + (f" (+{more})" if more > 0 else ""))
         if engine is not None and (top := engine.match(group.text).top) is not None:
             lines.append(f"       closest entry: {top.id} ({top.score:.2f})")
     down = [f for f in feedback if f.down > 0]

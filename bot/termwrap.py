@@ -41,9 +41,8 @@ def _units(line: str) -> list[tuple[str, bool]]:
     i, n = 0, len(line)
     while i < n:
         m = ANSI_RE.match(line, i)
-        if m:
-            units.append((m.group(0), space))
-            space = False
+        if m:  # zero-width: a space before it still belongs to the next visible unit
+            units.append((m.group(0), False))
             i = m.end()
             continue
         ch = line[i]
@@ -54,11 +53,15 @@ def _units(line: str) -> list[tuple[str, bool]]:
         if char_width(ch) == 2 or ch in CLOSING or ch in OPENING:
             units.append((ch, space))
             i += 1
-        else:  # a Latin word, number or URL: narrow characters up to a space, a wide character or a colour code
+        else:  # a Latin word, number or URL: narrow characters (and colour codes) up to a space or wide character
             j = i + 1
-            while j < n and not line[j].isspace() and char_width(line[j]) != 2 and line[j] not in OPENING \
-                    and not ANSI_RE.match(line, j):
-                j += 1
+            while j < n:
+                if code := ANSI_RE.match(line, j):
+                    j = code.end()
+                elif line[j].isspace() or char_width(line[j]) == 2 or line[j] in OPENING:
+                    break
+                else:
+                    j += 1
             units.append((line[i:j], space))
             i = j
         space = False

@@ -79,10 +79,7 @@ STATS_REPORT = (
     "选择建议 {picks}\n"
     "反馈 👍 {feedback_up} / 👎 {feedback_down}"
 )
-RELOAD_STARTED = "正在重新加载知识库……"
 INLINE_ASK_PRIVATELY = "私聊信知提问"
-INLINE_NO_RESULT = "暂时没有这个问题的答案"
-ANSWER_CONTINUED = "(接上条)"
 COMMAND_MENU = (
     ("start", "开始使用"),
     ("topics", "按分类浏览问题"),

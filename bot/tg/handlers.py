@@ -84,9 +84,10 @@ def _update_kind(update: object) -> str:
 async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, messages: Sequence[render.Message]) -> None:
     """Send rendered messages to the update's chat, quoting the question in groups."""
     chat = update.effective_chat
-    source = update.message
-    quote = source is not None and chat is not None and chat.type != ChatType.PRIVATE
-    thread = source.message_thread_id if source is not None and source.is_topic_message else None
+    source = update.message  # None for button presses: answers then follow the bot's own message
+    quote = source is not None and chat.type != ChatType.PRIVATE
+    context_message = update.effective_message
+    thread = context_message.message_thread_id if getattr(context_message, "is_topic_message", False) else None
     for i, (text, keyboard) in enumerate(messages):
         reply_to = ReplyParameters(source.message_id, allow_sending_without_reply=True) if quote and i == 0 else None
         await context.bot.send_message(chat.id, text, reply_markup=keyboard, reply_parameters=reply_to,

@@ -174,10 +174,10 @@ def test_output_wraps_to_the_width_counting_chinese_as_two_columns(app: XinZhi) 
 
 
 def test_colours_only_when_asked(app: XinZhi) -> None:
-    _, plain = chat(app, "上门催收合法吗\n", colour=False)
-    _, coloured = chat(app, "上门催收合法吗\n", colour=True)
-    assert "\x1b[" not in plain and "\x1b[1m" in coloured
-    assert ANSI.sub("", coloured) == plain
+    _, plain = chat(app, "上门催收合法吗\n", colour=False, width=34)
+    _, coloured = chat(app, "上门催收合法吗\n", colour=True, width=34)
+    assert "\x1b[" not in plain and "\x1b[1m【上门催收合法吗?】" in coloured
+    assert ANSI.sub("", coloured) == plain  # same text, same line breaks
 
 
 def test_reload_report_is_printed(app: XinZhi) -> None:

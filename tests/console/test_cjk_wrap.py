@@ -1,9 +1,13 @@
 """Terminal wrapping: CJK is two columns, Latin words stay whole, punctuation never starts a line."""
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, strategies as st
 
 from bot.termwrap import display_width, wrap, wrap_line
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def test_display_width() -> None:
@@ -69,3 +73,12 @@ def test_wrapping_keeps_every_character_and_the_width(parts: list[str], width: i
     lines = wrap(text, width).split("\n")
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
     assert all(display_width(line) <= width for line in lines)
+
+
+@given(st.lists(st.sampled_from(["信用卡", "逾期", "\uff0c", ",", "hello", "12378", " ", "\u201c", "\u201d", "ab",
+                                 "\x1b[1m", "\x1b[0m", "\x1b[2m"]), max_size=40),
+       st.integers(min_value=4, max_value=60))
+def test_colour_codes_never_change_where_lines_break(parts: list[str], width: int) -> None:
+    coloured = "".join(parts)
+    plain = ANSI.sub("", coloured)
+    assert ANSI.sub("", wrap(coloured, width)) == wrap(plain, width)

@@ -162,3 +162,11 @@ def test_blank_or_emoji_only_message_asks_for_text(fake, bot):
 def test_very_long_question_is_answered_with_a_note(fake, bot):
     [answer] = fake.exchange("上门催收合法吗" + "啊" * 800)
     assert answer["html"].startswith(esc(texts.TRUNCATED))
+
+
+def test_edited_messages_are_not_answered_again(fake, bot, app):
+    [answer] = fake.exchange("上门催收合法吗")
+    fake.push(edited_message={"message_id": 1, "date": 0, "edit_date": 1, "chat": {"id": USER, "type": "private"},
+                              "from": fake.user(USER), "text": "逾期多久会上征信"})
+    fake.settle(user=USER)
+    assert len(fake.sent(USER)) == 2 and app.stats()["questions"] == 1
