@@ -16,7 +16,7 @@ from typing import Callable, TextIO
 from . import markup, texts
 from .app import ReloadResult, XinZhi
 from .config import ConfigError, Settings
-from .model import Entry, KnowledgeBase, Reply, ReplyKind
+from .model import Entry, Reply, ReplyKind
 from .render_text import render_reply
 from .termwrap import wrap
 
@@ -32,12 +32,6 @@ BOLD, DIM, CYAN, YELLOW, RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[33m", "
 
 
 # --- rendering -----------------------------------------------------------------------------------
-
-def entry_reply(kb: KnowledgeBase, entry: Entry) -> Reply:
-    """The Reply a user gets for an entry chosen by number (no matching involved)."""
-    related = tuple(dict.fromkeys(e for e in (kb.get(r) for r in entry.related) if e is not None and e.id != entry.id))
-    return Reply(ReplyKind.ANSWER, None, entry, related=related[:3])
-
 
 def colourize(text: str, reply: Reply | None = None) -> str:
     """Add ANSI styles to plain console text: the title and bold phrases, labels, choice numbers, disclaimer."""
@@ -227,14 +221,14 @@ class ChatSession:
             self.show_category(str(item))
             return
         assert isinstance(item, Entry)
-        entry = self.app.kb.get(item.id)  # the KB may have been reloaded since the list was shown
-        if entry is None:
+        reply = self.app.engine.reply_for(item.id)  # the KB may have been reloaded since the list was shown
+        if reply is None or reply.entry is None:
             self.say(texts.ENTRY_GONE)
             self.choices = Choices("none", ())
             return
         if self.choices.kind == "suggest":
-            self.app.picked(entry.id, CHANNEL)
-        self.answer(entry_reply(self.app.kb, entry))
+            self.app.picked(reply.entry.id, CHANNEL)
+        self.answer(reply)
 
     def rate(self, positive: bool) -> None:
         if self.last_entry is None or not self.app.feedback(self.last_entry.id, positive, CHANNEL):

@@ -218,17 +218,26 @@ class Engine:
         if match.decision is Decision.ANSWER:
             entry = self.kb.get(match.candidates[0].id)
             assert entry is not None
-            related: list[Entry] = []
-            if match.crisis:
-                related += [self.kb.get(c.id) for c in match.candidates[1:2] if c.score >= s.min_suggest_score]
-            related += [self.kb.get(r) for r in entry.related]
-            unique = tuple(dict.fromkeys(e for e in related if e is not None and e.id != entry.id))
-            return Reply(ReplyKind.ANSWER, match, entry, related=unique[:3], truncated=truncated)
+            first = [self.kb.get(c.id) for c in match.candidates[1:2] if c.score >= s.min_suggest_score] if match.crisis else []
+            return Reply(ReplyKind.ANSWER, match, entry, related=self._related(entry, first), truncated=truncated)
         if match.decision is Decision.SUGGEST:
             picks = [c for c in match.candidates if c.score >= s.min_suggest_score][: s.max_suggestions]
             suggestions = tuple(e for e in (self.kb.get(c.id) for c in picks) if e is not None)
             return Reply(ReplyKind.SUGGEST, match, suggestions=suggestions, truncated=truncated)
         return Reply(ReplyKind.FALLBACK, match, truncated=truncated)
+
+
+    def _related(self, entry: Entry, first: list[Entry | None] | None = None) -> tuple[Entry, ...]:
+        """Up to three next questions: any given first, then the entry's own `related` list."""
+        found = [*(first or []), *(self.kb.get(r) for r in entry.related)]
+        return tuple(dict.fromkeys(e for e in found if e is not None and e.id != entry.id))[:3]
+
+    def reply_for(self, entry_id: str) -> Reply | None:
+        """The answer Reply for an entry picked by id (a suggestion, related question or topic); None if unknown."""
+        entry = self.kb.get(entry_id)
+        if entry is None:
+            return None
+        return Reply(ReplyKind.ANSWER, None, entry, related=self._related(entry))
 
 
 def build_engine(kb_path: str | Path, settings: MatchSettings | None = None) -> Engine:

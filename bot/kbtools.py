@@ -11,7 +11,7 @@ from typing import Sequence, TextIO
 from rapidfuzz import fuzz, process
 
 from .config import Settings
-from .console import entry_reply, render_console, terminal_width, wants_colour
+from .console import render_console, terminal_width, wants_colour
 from .engine import Engine, build_engine
 from .kblint import lint, load_topics
 from .loader import KBValidationError, load_kb
@@ -100,7 +100,8 @@ def run_show(args: argparse.Namespace, settings: Settings, out: TextIO | None = 
         hint = f"; did you mean: {', '.join(c for c, _, _ in close)}" if close else ""
         err.write(f"xinzhi: no entry with id '{args.id}' in {settings.kb_path}{hint}\n")
         return 1
-    reply = entry_reply(kb, entry)
+    reply = Engine(kb, settings.match).reply_for(entry.id)
+    assert reply is not None
     if not getattr(args, "telegram", False):
         out.write(render_console(reply, terminal_width(out), wants_colour(out)) + "\n")
         return 0
