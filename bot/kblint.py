@@ -13,7 +13,7 @@ from . import markup
 from .config import ConfigError
 from .engine import Engine
 from .model import Decision, Entry
-from .normalize import normalize
+from .normalize import normalize, to_simplified
 
 MIN_ALTERNATES = 8
 MIN_ANSWER_CHARS = 100
@@ -187,7 +187,7 @@ def check_entry(entry: Entry, lines: _Lines, today: dt.date) -> Iterable[LintWar
     seen: dict[str, int] = {normalize(entry.question).replace(" ", ""): -1}
     for index, alt in enumerate(entry.alternates):
         key = normalize(alt).replace(" ", "")
-        if key in seen:
+        if key in seen and to_simplified(alt) == alt:  # a Traditional twin documents Traditional coverage: keep it
             first = "the question" if seen[key] < 0 else repr(entry.alternates[seen[key]])
             yield LintWarning(entry.file, lines.alternate(entry, index), "duplicate-alternate",
                               f"alternate {alt!r} of '{entry.id}' repeats {first} once normalized "
