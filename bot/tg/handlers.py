@@ -61,7 +61,7 @@ def addressed_text(message: Message, bot_username: str, bot_id: int) -> str | No
         and message.reply_to_message.from_user.id == bot_id
     if not (mentioned or replied):
         return None
-    return re.sub("@" + re.escape(bot_username), " ", text, flags=re.IGNORECASE).strip() if bot_username else text
+    return re.sub("@" + re.escape(bot_username) + r"\b", " ", text, flags=re.IGNORECASE).strip() if bot_username else text
 
 
 def command_argument(message: Message) -> str:
@@ -240,14 +240,15 @@ async def show_entry(update: Update, context: ContextTypes.DEFAULT_TYPE, action:
     query = update.callback_query
     app = deps(context).app
     entry = callbacks.resolve_entry(app.kb, action.ref)
-    if entry is None:
+    reply = app.engine.reply_for(entry.id) if entry is not None else None
+    if reply is None:  # removed by a reload since the button was sent
         await query.answer(texts.ENTRY_GONE)
         return
     if action.kind == callbacks.PICK:
-        app.picked(entry.id, CHANNEL)
+        app.picked(reply.entry.id, CHANNEL)
     await query.answer()
     if update.effective_chat is not None:
-        await send(update, context, render.render_entry(entry, render.related_entries(app.kb, entry)))
+        await send(update, context, render.render_reply(reply))
 
 
 async def record_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, action: callbacks.Action) -> None:

@@ -134,12 +134,6 @@ def render_entry(entry: Entry, related: Sequence[Entry] = (), truncated: bool = 
     return [(chunk, answer_keyboard(entry, related) if i == last else None) for i, chunk in enumerate(chunks)]
 
 
-def related_entries(kb: KnowledgeBase, entry: Entry) -> tuple[Entry, ...]:
-    """The entry's own related list, resolved in the current KB (for answers opened from a button)."""
-    found = (kb.get(rid) for rid in entry.related)
-    return tuple(e for e in found if e is not None and e.id != entry.id)[:MAX_RELATED]
-
-
 def render_reply(reply: Reply) -> list[Message]:
     """Render any Reply the core decided on."""
     if reply.kind is ReplyKind.ANSWER and reply.entry is not None:

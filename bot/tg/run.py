@@ -5,7 +5,7 @@ import argparse
 import logging
 import re
 import secrets
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 from urllib.parse import urlparse
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -14,11 +14,14 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter, Defaults
 
 from .. import texts
-from ..app import EventLog, XinZhi
+from ..app import EventLog, ReloadResult, XinZhi
 from ..config import ConfigError, Settings, read_token_file, require_token
 from .handlers import Deps, register
 from .ordering import ChatOrderedProcessor
 from .ratelimit import UserRateLimiter
+
+if TYPE_CHECKING:
+    from ..watch import KBWatcher
 
 logger = logging.getLogger(__name__)
 
@@ -142,14 +145,16 @@ def open_log(settings: Settings) -> EventLog | None:
     return Store.from_settings(settings)
 
 
-def start_watcher(app: XinZhi) -> object:
-    """Reload the KB when an editor saves a file (bot/watch.py), logging each result."""
+def start_watcher(app: XinZhi) -> "KBWatcher":
+    """Reload the KB when an editor saves a file (bot/watch.py); a broken KB keeps the old one serving."""
     from ..watch import watch_app
 
-    def report(result: object) -> None:
-        ok = getattr(result, "ok", False)
-        errors = len(getattr(result, "errors", ()))
-        (logger.info if ok else logger.warning)("KB changed on disk: reloaded=%s, %s error(s)", ok, errors)
+    def report(result: ReloadResult) -> None:
+        if result.ok:
+            logger.info("KB changed on disk: reloaded, %s entries", result.entries)
+        else:
+            logger.warning("KB changed on disk but has %s error(s); still serving the old one. First: %s",
+                           len(result.errors), result.errors[0] if result.errors else "?")
 
     return watch_app(app, report).start()
 

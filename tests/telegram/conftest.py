@@ -105,7 +105,7 @@ def start_bot(app: XinZhi, settings: Settings, fake: FakeBotAPI) -> Iterator:
     """start_bot(request_timeout=…, settings=…) → a running BotRunner; stopped (and checked) after the test."""
     runners: list[BotRunner] = []
 
-    def start(request_timeout: float = 3.0, settings_: Settings | None = None) -> BotRunner:
+    def start(request_timeout: float = run.REQUEST_TIMEOUT, settings_: Settings | None = None) -> BotRunner:
         chosen = settings_ or settings
         # Telegram's flood limits are enforced by AIORateLimiter; the test server has none, so only its
         # 429 retry handling is exercised here (no waiting for 30 messages/second).

@@ -115,7 +115,7 @@ class Fault:
 class Event:
     """One line of the conversation, for transcripts."""
 
-    who: str  # "user" or "bot"
+    who: str  # "user", "bot", "edit" (bot edited a message) or "toast" (callback answer)
     chat_id: int
     text: str
     buttons: list[list[str]] = field(default_factory=list)
@@ -138,6 +138,7 @@ class FakeBotAPI:
         self._updates: list[dict] = []
         self._messages: dict[tuple[int, int], dict] = {}
         self._chats: dict[int, dict] = {}
+        self._query_chats: dict[str, int] = {}
         self._faults: list[Fault] = []
         self._cond = threading.Condition()
         self._ids = itertools.count(1)
@@ -227,6 +228,7 @@ class FakeBotAPI:
         with self._cond:
             label = next((b["text"] for row in self.buttons(message) for b in row if b.get("callback_data") == data), data)
             self.events.append(Event("user", chat["id"], f"[按下 {label}]"))
+            self._query_chats[query_id] = chat["id"]
         self.push(callback_query={"id": query_id, "from": self.user(who), "message": message,
                                   "chat_instance": f"ci{chat['id']}", "data": data})
         return query_id
@@ -356,8 +358,11 @@ class FakeBotAPI:
             if e.who == "user":
                 lines.append(f"👤 {e.text}")
                 continue
+            if e.who == "toast":
+                lines.append(f"   (提示:{e.text})")
+                continue
             body = html.unescape(re.sub(r"<[^>]+>", "", e.text))
-            lines.append("🤖 " + body.replace("\n", "\n   "))
+            lines.append(("🤖 " if e.who == "bot" else "🤖 (修改上一条) ") + body.replace("\n", "\n   "))
             for row in e.buttons:
                 lines.append("   " + "  ".join(f"[{label}]" for label in row))
         return "\n".join(lines)
@@ -488,7 +493,9 @@ class FakeBotAPI:
             message.pop("reply_markup", None)
             if params.get("reply_markup"):
                 message["reply_markup"] = params["reply_markup"]
-            return dict(message)
+            self.events.append(Event("edit", key[0], params["text"],
+                                     [[b["text"] for b in row] for row in self.buttons(message)]))
+            return copy.deepcopy(message)
 
     def _api_editMessageReplyMarkup(self, params: dict) -> Any:
         key = (int(params["chat_id"]), int(params["message_id"]))
@@ -499,7 +506,7 @@ class FakeBotAPI:
             message.pop("reply_markup", None)
             if params.get("reply_markup") and params["reply_markup"].get("inline_keyboard"):
                 message["reply_markup"] = params["reply_markup"]
-            return dict(message)
+            return copy.deepcopy(message)
 
     def _api_setMyCommands(self, params: dict) -> bool:
         self.commands = params.get("commands", [])
@@ -520,6 +527,10 @@ class FakeBotAPI:
         return True
 
     def _api_answerCallbackQuery(self, params: dict) -> bool:
+        with self._cond:
+            chat_id = self._query_chats.get(str(params.get("callback_query_id")))
+            if params.get("text") and chat_id is not None:
+                self.events.append(Event("toast", chat_id, params["text"]))
         return True
 
     def _api_answerInlineQuery(self, params: dict) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import html
 
 from bot import texts
-from tgkb import CRISIS_Q, DIRECT, FALLBACK_Q, LONG_Q, SUGGEST_IDS, SUGGEST_Q
+from tgkb import CRISIS_Q, FALLBACK_Q, LONG_Q, SUGGEST_IDS, SUGGEST_Q
 
 USER = 1001
 

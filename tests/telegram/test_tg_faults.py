@@ -75,6 +75,8 @@ def test_200_messages_from_50_users_each_answered_once_in_order(fake, bot, app):
         for n, user in enumerate(users):
             fake.send(questions[(n + round_) % 4], user=user)
     fake.wait("sendMessage", 200, timeout=40)
+    problems = [(c.method, c.status) for c in fake.calls if c.status != 200 and c.method != "getUpdates"]
+    assert not problems, problems
     for n, user in enumerate(users):
         got = fake.texts(user)
         expected = [app.kb.get(DIRECT[questions[(n + r) % 4]]).question for r in range(4)]

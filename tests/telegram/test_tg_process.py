@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import texts
 from bot.config import ConfigError, Settings
 from bot.tg.run import SECRET_RE, bot_api_base_url, webhook_secret
 from fakebotapi import FakeBotAPI
@@ -58,9 +57,9 @@ def test_cli_bot_polls_answers_logs_gaps_hot_reloads_and_stops(tmp_path, kb_dir,
     try:
         fake.wait("getUpdates", timeout=30)
         assert {c["command"] for c in fake.commands} >= {"start", "topics", "help", "about", "privacy"}
-        [answer] = fake.exchange("上门催收合法吗", user=7001)
+        [answer] = fake.exchange("上门催收合法吗", user=7919283)
         assert answer["html"].startswith("<b>上门催收合法吗?</b>")
-        [fallback] = fake.exchange(f"{FALLBACK_Q} 电话13812345678", user=7001)
+        [fallback] = fake.exchange(f"{FALLBACK_Q} 电话13812345678", user=7919283)
         assert "暂时没有这个问题的答案" in fallback["text"]
         # hot reload: an editor saves a new file; the watcher reloads it without a restart
         (kb_dir / "extra.yaml").write_text(yaml.safe_dump({"category": "新增", "entries": [{
@@ -68,7 +67,7 @@ def test_cli_bot_polls_answers_logs_gaps_hot_reloads_and_stops(tmp_path, kb_dir,
             "sources": ["《依据》(2020年)"], "updated": UPDATED}]}, allow_unicode=True), encoding="utf-8")
         deadline = time.monotonic() + 20
         while True:
-            [reply] = fake.exchange("网贷平台倒闭了还要还吗", user=7002)
+            [reply] = fake.exchange("网贷平台倒闭了还要还吗", user=7919284)
             if reply["html"].startswith("<b>网贷平台倒闭了还要还吗?</b>") or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
@@ -77,7 +76,7 @@ def test_cli_bot_polls_answers_logs_gaps_hot_reloads_and_stops(tmp_path, kb_dir,
         code, output = stop(proc)
     assert code == 0, output
     assert TOKEN not in output and TOKEN.split(":")[1] not in output
-    assert "上门催收" not in output and "7001" not in output
+    assert "上门催收" not in output and "7919283" not in output
     rows = sqlite3.connect(tmp_path / "log.db").execute("SELECT text, channel FROM unanswered").fetchall()
     assert [channel for _, channel in rows][:1] == ["telegram"]
     assert rows[0][0].startswith(FALLBACK_Q) and "13812345678" not in rows[0][0]  # redacted by the store

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from bot import texts
-from bot.model import Entry, Reply, ReplyKind
+from bot.model import Entry, ReplyKind
 from bot.tg import callbacks, render
 from fakebotapi import check_html
 from tgkb import CRISIS_Q, DIRECT, FALLBACK_Q, LONG_ID, LONG_Q, SUGGEST_IDS, SUGGEST_Q, UPDATED
@@ -48,7 +48,7 @@ def test_callback_data_fits_64_bytes_and_finds_the_entry_again(app):
     short = callbacks.for_entry(callbacks.ANSWER, "collection-contacts")
     assert short == "a:collection-contacts"  # ids, not question text
     every = [d for i in range(len(app.kb.categories)) for p in range(3) for d in data_of(render.category_page(app.kb, i, p)[1])]
-    every += [d for e in app.kb.entries for m in render.render_entry(e, render.related_entries(app.kb, e)) if m[1]
+    every += [d for e in app.kb.entries for m in render.render_reply(app.engine.reply_for(e.id)) if m[1]
               for d in data_of(m[1])]
     assert every and all(len(d.encode()) <= 64 for d in every)
 
@@ -120,8 +120,7 @@ def test_topic_browser_pages(app):
 
 
 def test_without_feedback_keeps_related_rows(app):
-    entry = app.kb.get("collection-contacts")
-    [(_, keyboard)] = render.render_entry(entry, render.related_entries(app.kb, entry))
+    [(_, keyboard)] = render.render_reply(app.engine.reply_for("collection-contacts"))
     assert data_of(render.without_feedback(keyboard)) == ["a:collection-home-visit-legality"]
     bare = app.kb.get("credit-report-check")
     assert render.without_feedback(render.render_entry(bare)[0][1]) is None
