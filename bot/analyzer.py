@@ -30,7 +30,7 @@ DEFAULT_STOPWORDS = frozenset(
 
 # question words: they help tell "is it legal?" from "what do I do?", but never carry a match alone
 INTENT_WORDS = frozenset(
-    "怎么 怎么办 怎样 如何 什么 为什么 咋 咋办 咋整 可以 能不能 会不会 是不是 可不可以 有没有 吗 多久 多少 哪里 去哪 "
+    "怎么 怎么办 怎样 怎么样 咋样 如何 什么 什么样 为什么 咋 咋办 咋整 可以 能不能 会不会 是不是 可不可以 有没有 吗 多久 多少 哪里 去哪 "
     "正常 真的 有用 影响 后果 办法".split()
 )
 

@@ -33,8 +33,9 @@ class MatchSettings:
     """Thresholds that turn scores into a decision; named for what they do."""
 
     min_answer_score: float = 0.30
-    min_suggest_score: float = 0.30
+    min_suggest_score: float = 0.22
     min_margin: float = 0.02
+    min_suggest_coverage: float = 0.75  # below the answer bar, suggest only if the KB knows this share of the words
     max_suggestions: int = 3
     max_query_chars: int = 500
 
@@ -112,6 +113,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         min_answer_score=_float(env, "XINZHI_MIN_ANSWER_SCORE", MatchSettings.min_answer_score),
         min_suggest_score=_float(env, "XINZHI_MIN_SUGGEST_SCORE", MatchSettings.min_suggest_score),
         min_margin=_float(env, "XINZHI_MIN_MARGIN", MatchSettings.min_margin),
+        min_suggest_coverage=_float(env, "XINZHI_MIN_SUGGEST_COVERAGE", MatchSettings.min_suggest_coverage),
     )
     log_flag = env.get("XINZHI_LOG", "on").strip().lower()
     if log_flag not in {"on", "off", "1", "0", "true", "false", "yes", "no", ""}:

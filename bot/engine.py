@@ -144,6 +144,12 @@ class Engine:
                 out.append((None, self._oov_weight(tok)))
         return out
 
+    def coverage(self, tokens: tuple[str, ...]) -> float:
+        """Share of a message's weight made of words this KB knows (low for 车险出险了怎么理赔)."""
+        terms = self._expand(tokens)
+        total = sum(w for _, w in terms)
+        return sum(w for tid, w in terms if tid is not None) / total if total > 0 else 0.0
+
     def _score_entries(self, tokens: tuple[str, ...]) -> list[tuple[int, float]]:
         """Return (entry index, score) best first."""
         if all(t in INTENT_WORDS for t in tokens):
@@ -194,18 +200,20 @@ class Engine:
         if crisis_entry is not None and (self.is_crisis(normalized) or self.is_crisis(fixed)):
             others = [c for c in candidates if c.id != CRISIS_ENTRY_ID]
             lead = Candidate(crisis_entry.id, crisis_entry.question, 1.0)
-            return Match(Decision.ANSWER, (lead, *others), tokens, normalized, crisis=True)
+            return Match(Decision.ANSWER, (lead, *others), tokens, normalized, crisis=True,
+                         coverage=round(self.coverage(tokens), 4))
         if not candidates:
             return Match(Decision.FALLBACK, (), tokens, normalized)
         top = candidates[0].score
         second = candidates[1].score if len(candidates) > 1 else 0.0
+        coverage = self.coverage(tokens)
         if top >= s.min_answer_score and top - second >= s.min_margin:
             decision = Decision.ANSWER
-        elif top >= s.min_suggest_score:
+        elif top >= s.min_answer_score or (top >= s.min_suggest_score and coverage >= s.min_suggest_coverage):
             decision = Decision.SUGGEST
         else:
             decision = Decision.FALLBACK
-        return Match(decision, tuple(candidates), tokens, normalized)
+        return Match(decision, tuple(candidates), tokens, normalized, coverage=round(coverage, 4))
 
     def respond(self, text: str | None) -> Reply:
         """Turn a message into a Reply that any adapter can render."""

@@ -83,6 +83,7 @@ class Match:
     tokens: tuple[str, ...]
     normalized: str = ""
     crisis: bool = False
+    coverage: float = 0.0  # share of the message's weight made of words the KB knows
 
     @property
     def top(self) -> Candidate | None:

@@ -59,7 +59,8 @@ def render_explain(reply: Reply) -> str:
     if match is None:
         return "explain: (empty message: nothing to match)"
     lines = [f"normalized: {match.normalized}", "tokens: " + " / ".join(match.tokens),
-             f"decision: {match.decision.value}" + (" (crisis override)" if match.crisis else "")]
+             f"decision: {match.decision.value}" + (" (crisis override)" if match.crisis else ""),
+             f"coverage: {match.coverage:.2f} of the message's weight is in the KB's vocabulary"]
     for c in match.candidates[:5]:
         lines.append(f"  {c.score:.3f}  {c.id}  {c.question}")
     return "\n".join(lines)

@@ -52,13 +52,21 @@ def test_one_word_query_is_not_a_confident_answer_to_everything(engine):
 
 
 def test_close_candidates_become_suggestions(tiny_kb):
-    strict = replace(MatchSettings(), min_answer_score=0.99, min_suggest_score=0.1)
+    strict = replace(MatchSettings(), min_answer_score=0.99, min_suggest_score=0.1, min_suggest_coverage=0.0)
     engine = build_engine(tiny_kb, strict)
     reply = engine.respond("征信查询和不良记录")
     assert reply.kind is ReplyKind.SUGGEST
     ids = {e.id for e in reply.suggestions}
     assert {"credit-report-query", "credit-report-retention"} <= ids
     assert len(reply.suggestions) <= 3
+
+
+def test_mid_confidence_suggestions_need_a_message_the_kb_mostly_understands(tiny_kb):
+    base = replace(MatchSettings(), min_answer_score=0.99, min_suggest_score=0.05)
+    text = "征信报告和红烧肉股票基金"  # one known word, three unknown ones
+    assert build_engine(tiny_kb, replace(base, min_suggest_coverage=0.0)).respond(text).kind is ReplyKind.SUGGEST
+    m = build_engine(tiny_kb, replace(base, min_suggest_coverage=0.75)).match(text)
+    assert m.coverage < 0.75 and m.decision is Decision.FALLBACK
 
 
 def test_margin_setting_controls_answer_vs_suggest(tiny_kb):
