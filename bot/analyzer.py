@@ -191,8 +191,8 @@ class Analyzer:
                 words.extend(w for w in self._tk.cut(chunk, HMM=True) if w.strip())
         return words
 
-    def tokens(self, normalized: str) -> tuple[str, ...]:
-        """Return the content words of normalized text, canonicalized."""
+    def analyze(self, normalized: str) -> tuple[str, tuple[str, ...]]:
+        """Return the homophone-corrected text and its content words, canonicalized."""
         fixed = self.fix_homophones(normalized)
         out = []
         for word in self.segment(fixed):
@@ -200,4 +200,8 @@ class Analyzer:
             if word in self.stopwords:
                 continue
             out.append(word)
-        return tuple(out)
+        return fixed, tuple(out)
+
+    def tokens(self, normalized: str) -> tuple[str, ...]:
+        """Return the content words of normalized text, canonicalized."""
+        return self.analyze(normalized)[1]

@@ -144,17 +144,10 @@ class Engine:
                 out.append((None, self._oov_weight(tok)))
         return out
 
-    def coverage(self, tokens: tuple[str, ...]) -> float:
-        """Share of a message's weight made of words this KB knows (low for 车险出险了怎么理赔)."""
-        terms = self._expand(tokens)
-        total = sum(w for _, w in terms)
-        return sum(w for tid, w in terms if tid is not None) / total if total > 0 else 0.0
-
-    def _score_entries(self, tokens: tuple[str, ...]) -> list[tuple[int, float]]:
+    def _score_entries(self, terms: list[tuple[int | None, float]], tokens: tuple[str, ...]) -> list[tuple[int, float]]:
         """Return (entry index, score) best first."""
         if all(t in INTENT_WORDS for t in tokens):
             return []  # "怎么办啊" says nothing about the topic
-        terms = self._expand(tokens)
         qnorm = sum(w for _, w in terms)
         known = [(tid, w) for tid, w in terms if tid is not None]
         if not known or qnorm <= 0:
@@ -188,32 +181,36 @@ class Engine:
 
     def match(self, text: str | None) -> Match:
         """Rank entries for a message and decide what to do with it."""
+        return self._match_normalized(normalize(text)[: self.settings.max_query_chars])
+
+    def _match_normalized(self, normalized: str) -> Match:
         s = self.settings
-        normalized = normalize(text)[: s.max_query_chars]
-        tokens = self.analyzer.tokens(normalized)
-        ranked = self._score_entries(tokens)
+        fixed, tokens = self.analyzer.analyze(normalized)
+        terms = self._expand(tokens)
+        total = sum(w for _, w in terms)
+        # share of the message's weight made of words this KB knows (low for 车险出险了怎么理赔)
+        coverage = round(sum(w for tid, w in terms if tid is not None) / total, 4) if total > 0 else 0.0
+        ranked = self._score_entries(terms, tokens)
         entries = self.kb.entries
         candidates = [Candidate(entries[e].id, entries[e].question, round(min(max(sc, 0.0), 1.0), 4))
                       for e, sc in ranked[:10]]
         crisis_entry = self.kb.get(CRISIS_ENTRY_ID)
-        fixed = self.analyzer.fix_homophones(normalized)
         if crisis_entry is not None and (self.is_crisis(normalized) or self.is_crisis(fixed)):
             others = [c for c in candidates if c.id != CRISIS_ENTRY_ID]
             lead = Candidate(crisis_entry.id, crisis_entry.question, 1.0)
             return Match(Decision.ANSWER, (lead, *others), tokens, normalized, crisis=True,
-                         coverage=round(self.coverage(tokens), 4))
+                         coverage=coverage)
         if not candidates:
             return Match(Decision.FALLBACK, (), tokens, normalized)
         top = candidates[0].score
         second = candidates[1].score if len(candidates) > 1 else 0.0
-        coverage = self.coverage(tokens)
         if top >= s.min_answer_score and top - second >= s.min_margin:
             decision = Decision.ANSWER
         elif top >= s.min_answer_score or (top >= s.min_suggest_score and coverage >= s.min_suggest_coverage):
             decision = Decision.SUGGEST
         else:
             decision = Decision.FALLBACK
-        return Match(decision, tuple(candidates), tokens, normalized, coverage=round(coverage, 4))
+        return Match(decision, tuple(candidates), tokens, normalized, coverage=coverage)
 
     def respond(self, text: str | None) -> Reply:
         """Turn a message into a Reply that any adapter can render."""
@@ -222,7 +219,7 @@ class Engine:
         truncated = len(normalized) > s.max_query_chars
         if not normalized:
             return Reply(ReplyKind.EMPTY, None)
-        match = self.match(text)
+        match = self._match_normalized(normalized[: s.max_query_chars])
         if match.decision is Decision.ANSWER:
             entry = self.kb.get(match.candidates[0].id)
             assert entry is not None
