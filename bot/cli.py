@@ -150,10 +150,13 @@ def _run_ask(args: argparse.Namespace, settings: Settings, out: TextIO | None = 
 
 def _run_eval(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
     from .engine import build_engine
-    from .evaluate import evaluate, format_report, load_eval_file
+    from .evaluate import EvalFileError, evaluate, format_report, load_eval_file
 
     out = out or sys.stdout
-    items = load_eval_file(args.file)
+    try:
+        items = load_eval_file(args.file)
+    except EvalFileError as exc:
+        raise ConfigError(str(exc)) from None
     engine = build_engine(settings.kb_path, settings.match)
     report = evaluate(engine, items)
     if args.json:
@@ -191,13 +194,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    from .evaluate import EvalFileError
     from .loader import KBValidationError
 
     try:
         settings = _settings_for(args)
         return int(args.func(args, settings) or 0)
-    except (ConfigError, EvalFileError) as exc:
+    except ConfigError as exc:
         print(f"xinzhi: {exc}", file=sys.stderr)
         return 2
     except KBValidationError as exc:

@@ -82,7 +82,7 @@ def redact(text: str) -> str:
 
 
 def keyed_hash(value: str | int, secret: str) -> str:
-    """A stable pseudonym for a user id (HMAC-SHA256 with Settings.hash_secret); never store the raw id."""
+    """A stable pseudonym for a user id (HMAC-SHA256 with Settings.hash_secret); never keep the raw id."""
     if not secret:
         raise ValueError("keyed_hash needs a non-empty secret (XINZHI_HASH_SECRET)")
     return hmac.new(secret.encode("utf-8"), str(value).encode("utf-8"), hashlib.sha256).hexdigest()[:32]

@@ -1,12 +1,13 @@
 """Limit how many messages one user gets answered per minute, keyed by a keyed hash of the user id, in memory."""
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections import deque
 from enum import Enum
 from typing import Callable
+
+from ..redact import keyed_hash
 
 WINDOW_SECONDS = 60.0
 PRUNE_AT = 4096  # forget idle users once this many are tracked
@@ -27,18 +28,15 @@ class UserRateLimiter:
         if per_minute < 1:
             raise ValueError("per_minute must be at least 1")
         self.per_minute = per_minute
-        self._key = (secret.encode("utf-8") or os.urandom(32))[:64]
+        self._secret = secret or os.urandom(32).hex()  # without a configured secret, one per process
         self._clock = clock
-        self._hits: dict[bytes, deque[float]] = {}
-        self._told: set[bytes] = set()
-
-    def _hash(self, user_id: int) -> bytes:
-        return hashlib.blake2b(str(user_id).encode("ascii"), key=self._key, digest_size=16).digest()
+        self._hits: dict[str, deque[float]] = {}
+        self._told: set[str] = set()
 
     def check(self, user_id: int) -> Verdict:
         """Count one message from `user_id` and say whether to answer it."""
         now = self._clock()
-        key = self._hash(user_id)
+        key = keyed_hash(user_id, self._secret)
         hits = self._hits.setdefault(key, deque())
         while hits and now - hits[0] >= WINDOW_SECONDS:
             hits.popleft()

@@ -45,7 +45,7 @@ def test_limiter_keeps_only_keyed_hashes_of_user_ids():
     limiter = UserRateLimiter(1, "secret", clock=Clock())
     limiter.check(123456789)
     [key] = limiter._hits  # noqa: SLF001 (what is held in memory is the point of this test)
-    assert isinstance(key, bytes) and len(key) == 16 and b"123456789" not in key
+    assert isinstance(key, str) and len(key) == 32 and "123456789" not in key
     other = UserRateLimiter(1, "another secret", clock=Clock())
     other.check(123456789)
     assert list(other._hits) != [key]  # noqa: SLF001
