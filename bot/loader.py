@@ -15,7 +15,8 @@ from .model import Entry, KnowledgeBase
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RESOURCE_FILES = {"synonyms.yaml", "synonyms.yml"}
 REQUIRED_FIELDS = ("id", "question", "answer", "sources", "updated")
-KNOWN_FIELDS = {"id", "question", "alternates", "answer", "sources", "related", "tags", "updated"}
+KNOWN_FIELDS = {"id", "question", "summary", "alternates", "answer", "sources", "related", "tags", "updated"}
+MAX_SUMMARY_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,15 @@ def _parse_entry(path: Path, category: str, raw: Any, node: yaml.Node, errors: _
         if name in raw and raw[name] is not None and not isinstance(raw[name], str):
             errors.add(path, lines.get(name, line), f"'{name}' must be text")
             ok = False
+    summary = raw.get("summary")
+    if summary is not None:
+        if not isinstance(summary, str) or "\n" in summary.strip():
+            errors.add(path, lines.get("summary", line), "'summary' must be one line of text")
+            ok = False
+        elif len(summary.strip()) > MAX_SUMMARY_CHARS:
+            errors.add(path, lines.get("summary", line),
+                       f"summary is {len(summary.strip())} characters (at most {MAX_SUMMARY_CHARS})")
+            ok = False
     if isinstance(raw.get("answer"), str) and raw["answer"] and not raw["answer"].strip():
         errors.add(path, lines.get("answer", line), "empty answer")
         ok = False
@@ -139,7 +149,7 @@ def _parse_entry(path: Path, category: str, raw: Any, node: yaml.Node, errors: _
         return None
     return Entry(
         id=entry_id, category=category, question=raw["question"].strip(), alternates=lists["alternates"],
-        answer=raw["answer"].strip(), sources=lists["sources"], related=lists["related"], tags=lists["tags"],
+        answer=raw["answer"].strip(), summary=str(raw.get("summary") or "").strip(), sources=lists["sources"], related=lists["related"], tags=lists["tags"],
         updated=updated, file=str(path), line=line,
     )
 

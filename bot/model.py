@@ -23,6 +23,7 @@ class Entry:
     updated: _dt.date
     file: str = ""
     line: int = 0
+    summary: str = ""  # one line: what to do first (shown first on phones and inline)
 
 
 @dataclass(frozen=True)
