@@ -14,9 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.engine import build_engine  # noqa: E402
-from bot.evaluate import evaluate, load_eval_file  # noqa: E402
-from bot.normalize import normalize  # noqa: E402
+from bot.core.engine import build_engine  # noqa: E402
+from bot.editor.evaluate import evaluate, load_eval_file  # noqa: E402
+from bot.core.normalize import normalize  # noqa: E402
 
 
 def plain_tokens(text: str) -> list[str]:

@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def run_one(size: int, n_queries: int) -> dict:
     from synthetic import queries, write_synthetic_kb
 
-    from bot.analyzer import _base_tokenizer
-    from bot.engine import Engine
-    from bot.loader import load_kb
+    from bot.core.analyzer import _base_tokenizer
+    from bot.core.engine import Engine
+    from bot.core.loader import load_kb
 
     _base_tokenizer()  # jieba's own dictionary load is start-up cost, measured separately below
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,4 +1,4 @@
 """Let `python -m bot` behave exactly like the `xinzhi` command."""
-from .cli import entry_point
+from bot.cli import entry_point
 
 entry_point()

@@ -7,10 +7,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Protocol
 
-from .config import Settings
-from .engine import Engine, build_engine
-from .loader import KBError, KBValidationError
-from .model import KnowledgeBase, Reply, ReplyKind
+from bot.config import Settings
+from bot.core.engine import Engine, build_engine
+from bot.core.loader import KBError, KBValidationError
+from bot.core.model import KnowledgeBase, Reply, ReplyKind
 
 logger = logging.getLogger(__name__)
 

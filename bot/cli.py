@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence, TextIO
 
-from .config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
 def _add_chat(sub: argparse._SubParsersAction) -> None:
     p = _parser(sub, "chat", "Chat in the terminal (no token, no network); piped input answers each line.",
                 "xinzhi chat", 'echo "上门催收合法吗" | xinzhi chat', "xinzhi chat < questions.txt")
-    p.set_defaults(func=_lazy("bot.console", "main"))
+    p.set_defaults(func=_lazy("bot.console.chat", "main"))
 
 
 def _add_telegram(sub: argparse._SubParsersAction) -> None:
@@ -83,20 +83,20 @@ def _add_kb(sub: argparse._SubParsersAction) -> None:
                    "xinzhi kb lint", "xinzhi kb lint --topics ../shared/topics.yaml", "xinzhi kb lint --strict")
     lint.add_argument("--topics", type=Path, metavar="FILE", help="YAML list of required topics ({id: ...}) to check for")
     lint.add_argument("--strict", action="store_true", help="exit 1 when there are warnings (for CI)")
-    lint.set_defaults(func=_lazy("bot.kbtools", "run_lint"))
+    lint.set_defaults(func=_lazy("bot.editor.tools", "run_lint"))
     stats = _parser(kb, "stats", "Show entries per category, alternates, sources coverage and the oldest update.",
                     "xinzhi kb stats")
-    stats.set_defaults(func=_lazy("bot.kbtools", "run_stats"))
+    stats.set_defaults(func=_lazy("bot.editor.tools", "run_stats"))
     show = _parser(kb, "show", "Show one entry as a user sees it (console text, or Telegram HTML).",
                    "xinzhi kb show collection-home-visit-legality", "xinzhi kb show meta-about --telegram")
     show.add_argument("id", help="entry id")
     show.add_argument("--telegram", action="store_true", help="print the Telegram HTML instead")
-    show.set_defaults(func=_lazy("bot.kbtools", "run_show"))
+    show.set_defaults(func=_lazy("bot.editor.tools", "run_show"))
     gaps = _parser(kb, "gaps", "List the most frequent unanswered questions and the most 👎 entries from the log.",
                    "xinzhi kb gaps", "xinzhi kb gaps --days 7")
     gaps.add_argument("--days", type=int, default=30, metavar="N", help="look back N days (default 30)")
     gaps.add_argument("--limit", type=int, default=20, metavar="N", help="show at most N rows per list (default 20)")
-    gaps.set_defaults(func=_lazy("bot.kbtools", "run_gaps"))
+    gaps.set_defaults(func=_lazy("bot.editor.tools", "run_gaps"))
 
 
 COMMAND_GROUPS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
@@ -133,8 +133,8 @@ def _lazy(module: str, name: str) -> Callable[[argparse.Namespace, Settings], in
 # --- commands implemented here -------------------------------------------------------------------
 
 def _run_ask(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
-    from .engine import build_engine
-    from .render_text import render_ask_json, render_explain, render_reply
+    from bot.core.engine import build_engine
+    from bot.console.render import render_ask_json, render_explain, render_reply
 
     out = out or sys.stdout
     engine = build_engine(settings.kb_path, settings.match)
@@ -149,8 +149,8 @@ def _run_ask(args: argparse.Namespace, settings: Settings, out: TextIO | None = 
 
 
 def _run_eval(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
-    from .engine import build_engine
-    from .evaluate import EvalFileError, evaluate, format_report, load_eval_file
+    from bot.core.engine import build_engine
+    from bot.editor.evaluate import EvalFileError, evaluate, format_report, load_eval_file
 
     out = out or sys.stdout
     try:
@@ -167,7 +167,7 @@ def _run_eval(args: argparse.Namespace, settings: Settings, out: TextIO | None =
 
 
 def _run_validate(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
-    from .loader import KBValidationError, load_kb
+    from bot.core.loader import KBValidationError, load_kb
 
     out = out or sys.stdout
     try:
@@ -194,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    from .loader import KBValidationError
+    from bot.core.loader import KBValidationError
 
     try:
         settings = _settings_for(args)

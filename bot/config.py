@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
+from bot.core.settings import MatchSettings
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -26,18 +28,6 @@ def default_db_path() -> Path:
     """Put the log in the user's data directory (XDG on Linux)."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "xinzhi" / "xinzhi.db"
-
-
-@dataclass(frozen=True)
-class MatchSettings:
-    """Thresholds that turn scores into a decision; named for what they do."""
-
-    min_answer_score: float = 0.30
-    min_suggest_score: float = 0.22
-    min_margin: float = 0.02
-    min_suggest_coverage: float = 0.75  # below the answer bar, suggest only if the KB knows this share of the words
-    max_suggestions: int = 3
-    max_query_chars: int = 500
 
 
 @dataclass(frozen=True)

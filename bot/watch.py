@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from .app import ReloadResult, XinZhi
+from bot.app import ReloadResult, XinZhi
 
 logger = logging.getLogger(__name__)
 

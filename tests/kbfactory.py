@@ -54,13 +54,23 @@ TINY_ENTRIES = {
 }
 
 
-def write_kb(root: Path, files: dict | None = None, extra_files: dict[str, str] | None = None) -> Path:
-    """Write category YAML files (name -> (category, entries)) plus optional raw files."""
+NO_LEXICON: dict[str, str | None] = {"dictionary.txt": None, "synonyms.yaml": None, "stopwords.txt": None}
+
+
+def write_kb(root: Path, files: dict | None = None, extra_files: dict[str, str | None] | None = None) -> Path:
+    """Write category files (name -> (category, entries), or name -> raw YAML text) plus lexicon files.
+
+    The one KB builder of the suite: tests/console and tests/tg only hold the data they pass in.
+    """
     root.mkdir(parents=True, exist_ok=True)
-    for name, (category, entries) in (files or TINY_ENTRIES).items():
-        text = yaml.safe_dump({"category": category, "entries": entries}, allow_unicode=True, sort_keys=False)
+    for name, spec in (TINY_ENTRIES if files is None else files).items():
+        if isinstance(spec, str):
+            text = spec
+        else:
+            category, entries = spec
+            text = yaml.safe_dump({"category": category, "entries": entries}, allow_unicode=True, sort_keys=False)
         (root / name).write_text(text, encoding="utf-8")
-    defaults = {
+    defaults: dict[str, str | None] = {
         "dictionary.txt": "征信 2000 n\n爆通讯录 3000 v\n上门催收 2000 v\n",
         "synonyms.yaml": "征信: [正信, 徵信]\n催收: [要债, 摧收]\n",
         "stopwords.txt": "然后\n",

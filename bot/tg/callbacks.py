@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from ..model import Entry, KnowledgeBase
+from bot.core.model import Entry, KnowledgeBase
 
 MAX_BYTES = 64  # Telegram's limit on callback_data
 

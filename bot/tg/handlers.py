@@ -17,11 +17,11 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, Tim
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, InlineQueryHandler
 from telegram.ext import MessageHandler, filters
 
-from .. import texts
-from ..app import XinZhi
-from ..config import Settings
-from . import callbacks, render
-from .ratelimit import UserRateLimiter, Verdict
+from bot.core import texts
+from bot.app import XinZhi
+from bot.config import Settings
+from bot.tg import callbacks, render
+from bot.tg.ratelimit import UserRateLimiter, Verdict
 
 logger = logging.getLogger(__name__)
 

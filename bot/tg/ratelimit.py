@@ -7,7 +7,7 @@ from collections import deque
 from enum import Enum
 from typing import Callable
 
-from ..redact import keyed_hash
+from bot.storage.redact import keyed_hash
 
 WINDOW_SECONDS = 60.0
 PRUNE_AT = 4096  # forget idle users once this many are tracked

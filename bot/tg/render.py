@@ -17,9 +17,9 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
-from .. import markup, texts
-from ..model import Decision, Entry, KnowledgeBase, Match, Reply, ReplyKind
-from . import callbacks
+from bot.core import markup, texts
+from bot.core.model import Decision, Entry, KnowledgeBase, Match, Reply, ReplyKind
+from bot.tg import callbacks
 
 MAX_MESSAGE = 4096  # Telegram's limit for one message
 PAGE_SIZE = 8  # buttons per page in the topic browser

@@ -13,15 +13,15 @@ from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter, Defaults
 
-from .. import texts
-from ..app import EventLog, ReloadResult, XinZhi
-from ..config import ConfigError, Settings, read_token_file, require_token
-from .handlers import Deps, register
-from .ordering import ChatOrderedProcessor
-from .ratelimit import UserRateLimiter
+from bot.core import texts
+from bot.app import EventLog, ReloadResult, XinZhi
+from bot.config import ConfigError, Settings, read_token_file, require_token
+from bot.tg.handlers import Deps, register
+from bot.tg.ordering import ChatOrderedProcessor
+from bot.tg.ratelimit import UserRateLimiter
 
 if TYPE_CHECKING:
-    from ..watch import KBWatcher
+    from bot.watch import KBWatcher
 
 logger = logging.getLogger(__name__)
 
@@ -140,14 +140,14 @@ def open_log(settings: Settings) -> EventLog | None:
     """The event log for unanswered questions, picks and feedback (None when XINZHI_LOG=off)."""
     if not settings.log_enabled:
         return None
-    from ..store import Store  # lazy: SQLite is only opened when logging is on
+    from bot.storage.store import Store  # lazy: SQLite is only opened when logging is on
 
     return Store.from_settings(settings)
 
 
 def start_watcher(app: XinZhi) -> "KBWatcher":
     """Reload the KB when an editor saves a file (bot/watch.py); a broken KB keeps the old one serving."""
-    from ..watch import watch_app
+    from bot.watch import watch_app
 
     def report(result: ReloadResult) -> None:
         if result.ok:

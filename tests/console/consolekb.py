@@ -1,4 +1,4 @@
-"""Build small knowledge bases in tmp_path for the console and editor-tool tests."""
+"""Hold the small knowledge base the console and editor-tool tests write with tests.kbfactory."""
 from __future__ import annotations
 
 import datetime as dt
@@ -179,14 +179,11 @@ ENTRY_IDS = (
 )
 
 
-def write_kb(root: Path, **replace: str) -> Path:
-    """Write the good KB into root; keyword arguments replace (or add) files by name, e.g. collection_yaml=…"""
-    root.mkdir(parents=True, exist_ok=True)
+def console_files(**replace: str) -> dict[str, str]:
+    """The console KB's files; keyword arguments replace (or add) files by name, e.g. collection_yaml=…"""
     files = dict(FILES)
     files.update({name.replace("_yaml", ".yaml").replace("_txt", ".txt"): text for name, text in replace.items()})
-    for name, text in files.items():
-        (root / name).write_text(text, encoding="utf-8")
-    return root
+    return files
 
 
 def line_of(text: str, needle: str) -> int:

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from bot import texts
+from bot.core import texts
 from bot.app import ReloadResult, XinZhi
 from bot.config import Settings
-from bot.console import ChatSession
-from bot.model import Reply, ReplyKind
-from bot.store import Store
-from bot.termwrap import display_width
+from bot.console.chat import ChatSession
+from bot.core.model import Reply, ReplyKind
+from bot.storage.store import Store
+from bot.console.termwrap import display_width
 
 REPO = Path(__file__).resolve().parents[2]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

@@ -5,7 +5,7 @@ import re
 
 from hypothesis import given, strategies as st
 
-from bot.termwrap import display_width, wrap, wrap_line
+from bot.console.termwrap import display_width, wrap, wrap_line
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

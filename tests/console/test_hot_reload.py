@@ -6,7 +6,7 @@ import os
 import threading
 from pathlib import Path
 
-from consolekb import COLLECTION, line_of
+from tests.console.consolekb import COLLECTION, line_of
 
 from bot.app import ReloadResult, XinZhi
 from bot.watch import KBWatcher, snapshot, watch_app

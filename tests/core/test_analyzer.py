@@ -1,6 +1,6 @@
-from bot.analyzer import Analyzer, sound_key
-from bot.loader import load_kb
-from bot.normalize import normalize
+from bot.core.analyzer import Analyzer, sound_key
+from bot.core.loader import load_kb
+from bot.core.normalize import normalize
 
 
 def analyzer(tiny_kb):

@@ -3,8 +3,8 @@ import sys
 
 CODE = """
 import sys
-import bot.app, bot.engine, bot.evaluate, bot.render_text, bot.cli
-from bot.engine import build_engine
+import bot.app, bot.core.engine, bot.editor.evaluate, bot.console.render, bot.cli
+from bot.core.engine import build_engine
 build_engine(sys.argv[1]).respond("上门催收合法吗")
 loaded = sorted(m for m in sys.modules if m == "telegram" or m.startswith("telegram."))
 print(",".join(loaded) or "none")

@@ -2,10 +2,10 @@ from dataclasses import FrozenInstanceError, replace
 
 import pytest
 
-from bot.config import MatchSettings
-from bot.engine import Engine, build_engine
-from bot.loader import load_kb
-from bot.model import Decision, ReplyKind
+from bot.core.settings import MatchSettings
+from bot.core.engine import Engine, build_engine
+from bot.core.loader import load_kb
+from bot.core.model import Decision, ReplyKind
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.loader import KBValidationError, load_kb
-from kbfactory import TINY_ENTRIES, entry, write_kb
+from bot.core.loader import KBValidationError, load_kb
+from tests.kbfactory import TINY_ENTRIES, entry, write_kb
 
 
 def errors_of(root: Path) -> list[str]:

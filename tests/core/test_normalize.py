@@ -1,4 +1,4 @@
-from bot.normalize import normalize
+from bot.core.normalize import normalize
 
 
 def test_full_width_becomes_half_width_and_lower_case():

@@ -1,7 +1,7 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.model import Match, Reply, ReplyKind
+from bot.core.model import Match, Reply, ReplyKind
 
 texts = st.one_of(
     st.text(),

@@ -1,0 +1,347 @@
+"""Chat with XinZhi in a terminal, or answer piped questions line by line, with the same decisions as Telegram."""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import shutil
+import sqlite3
+import sys
+import threading
+import unicodedata
+from dataclasses import dataclass
+from typing import Callable, TextIO
+
+from bot.core import markup, texts
+from bot.app import ReloadResult, XinZhi
+from bot.config import ConfigError, Settings
+from bot.core.model import Entry, Reply, ReplyKind
+from bot.console.render import render_reply
+from bot.console.termwrap import wrap
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "console"
+MAX_WIDTH = 100  # long lines of Chinese are hard to read even on a wide terminal
+QUIT = {"/quit", "/exit", "/q", "/bye"}
+GOOD = {"+", "👍", "/good"}
+BAD = {"-", "👎", "/bad"}
+
+BOLD, DIM, CYAN, YELLOW, RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[33m", "\x1b[0m"
+
+
+# --- rendering -----------------------------------------------------------------------------------
+
+def colourize(text: str, reply: Reply | None = None) -> str:
+    """Add ANSI styles to plain console text: the title and bold phrases, labels, choice numbers, disclaimer."""
+    bold_phrases: list[str] = []
+    if reply is not None and reply.entry is not None:
+        for para in markup.parse(reply.entry.answer):
+            for line in para.lines:
+                bold_phrases += [t for t, is_bold in markup.spans(line.text) if is_bold and t.strip()]
+    out: list[str] = []
+    in_choices = False
+    for line in text.split("\n"):
+        if line in (texts.SUGGEST_INTRO, texts.RELATED_INTRO):
+            in_choices = True
+            out.append(YELLOW + BOLD + line + RESET)
+            continue
+        if not line.strip():
+            in_choices = False
+        if line.startswith("【") and line.endswith("】"):
+            line = BOLD + line + RESET
+        elif line.startswith(texts.SOURCES_LABEL):
+            line = BOLD + texts.SOURCES_LABEL + RESET + DIM + line[len(texts.SOURCES_LABEL):] + RESET
+        elif line == texts.DISCLAIMER:
+            line = DIM + line + RESET
+        elif in_choices and (m := markup.NUMBERED_RE.match(line)):
+            line = f"{CYAN}{BOLD}{m.group(1)}.{RESET} {m.group(2)}"
+        else:
+            for phrase in sorted(set(bold_phrases), key=len, reverse=True):
+                if phrase in line:
+                    line = line.replace(phrase, BOLD + phrase + RESET)
+        out.append(line)
+    return "\n".join(out)
+
+
+def render_console(reply: Reply, width: int | None = None, colour: bool = False) -> str:
+    """The reply as the console shows it: the shared plain-text rendering, coloured and wrapped."""
+    text = render_reply(reply)
+    return wrap(colourize(text, reply) if colour else text, width)
+
+
+# --- the session ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Choices:
+    """What the numbers on screen mean: 'suggest' / 'related' / 'topic' entries, or 'category' names."""
+
+    kind: str
+    items: tuple[object, ...]
+
+
+class StreamReader:
+    """Read lines from a stream; print the prompt only in an interactive session."""
+
+    def __init__(self, stdin: TextIO, stdout: TextIO, prompt: str | None):
+        self.stdin, self.stdout, self.prompt = stdin, stdout, prompt
+
+    def __call__(self) -> str:
+        if self.prompt:
+            self.stdout.write(self.prompt)
+            self.stdout.flush()
+        line = self.stdin.readline()
+        if not line:
+            raise EOFError
+        return line.rstrip("\r\n")
+
+
+class ChatSession:
+    """One conversation: read a line, answer it, remember what the numbers on screen refer to."""
+
+    def __init__(self, app: XinZhi, stdin: TextIO, stdout: TextIO, interactive: bool = False,
+                 width: int | None = None, colour: bool = False,
+                 reader: Callable[[], str] | None = None):
+        self.app = app
+        self.out = stdout
+        self.interactive = interactive
+        self.width = width
+        self.colour = colour
+        self.read = reader or StreamReader(stdin, stdout, texts.CONSOLE_PROMPT if interactive else None)
+        self.choices = Choices("none", ())
+        self.last_entry: Entry | None = None
+        self._write_lock = threading.Lock()  # the watcher thread reports reloads while we answer
+
+    # output
+    def say(self, text: str) -> None:
+        block = wrap(text, self.width) + "\n\n"
+        with self._write_lock:
+            self.out.write(block)
+            self.out.flush()
+
+    def hint(self, text: str) -> None:
+        """Guidance for a person at the keyboard; scripts reading piped output don't get it."""
+        if self.interactive:
+            self.say(DIM + text + RESET if self.colour else text)
+
+    def notify_reload(self, result: ReloadResult) -> None:
+        """Report a hot reload (called from the watcher thread)."""
+        self.say("\n" + result.summary())
+
+    # loop
+    def run(self) -> int:
+        """Answer lines until /quit or end of input; return the exit status."""
+        if self.interactive:
+            self.say(texts.WELCOME)
+            self.hint(texts.CONSOLE_START_HINT)
+        while True:
+            try:
+                line = self.read()
+            except EOFError:  # Ctrl-D or end of the piped input
+                if self.interactive:
+                    self.out.write("\n")
+                    self.say(texts.CONSOLE_BYE)
+                return 0
+            except KeyboardInterrupt:  # Ctrl-C cancels the line being typed
+                if not self.interactive:
+                    return 130
+                self.out.write("\n")
+                continue
+            try:
+                if not self.handle(line):
+                    return 0
+            except KeyboardInterrupt:
+                if not self.interactive:
+                    return 130
+                self.out.write("\n")
+
+    def handle(self, line: str) -> bool:
+        """Act on one line; False means the user asked to quit."""
+        text = line.strip()
+        if not text:
+            return True
+        folded = unicodedata.normalize("NFKC", text)
+        command = folded.split()[0].lower() if folded.startswith("/") else ""
+        if command in QUIT:
+            if self.interactive:
+                self.say(texts.CONSOLE_BYE)
+            return False
+        if command:
+            self.command(command)
+        elif folded in GOOD or folded in BAD:
+            self.rate(folded in GOOD)
+        elif (number := self._number(folded)) is not None and self.choices.items:
+            self.pick(number)
+        else:
+            self.answer(self.app.respond(text, CHANNEL))
+        return True
+
+    @staticmethod
+    def _number(text: str) -> int | None:
+        digits = text.rstrip(".、)").strip()
+        return int(digits) if digits.isdecimal() and len(digits) <= 3 else None
+
+    def command(self, command: str) -> None:
+        if command in ("/help", "/h", "/?"):
+            self.say(texts.HELP + "\n\n" + texts.CONSOLE_HELP)
+        elif command == "/start":
+            self.say(texts.WELCOME)
+        elif command == "/topics":
+            self.show_categories()
+        elif command == "/about":
+            self.say(texts.ABOUT)
+        elif command == "/privacy":
+            self.say(texts.PRIVACY)
+        elif command == "/reload":
+            self.say(self.app.reload().summary())
+        else:
+            self.say(texts.CONSOLE_UNKNOWN_COMMAND.format(command=command))
+
+    def answer(self, reply: Reply) -> None:
+        self.say(render_console(reply, None, self.colour).rstrip("\n"))
+        if reply.kind is ReplyKind.ANSWER and reply.entry is not None:
+            self.last_entry = reply.entry
+            self.choices = Choices("related", reply.related)
+            self.hint(texts.CONSOLE_ANSWER_HINT.format(n=len(reply.related)) if reply.related
+                      else texts.CONSOLE_RATE_HINT)
+        elif reply.kind is ReplyKind.SUGGEST:
+            self.choices = Choices("suggest", reply.suggestions)
+            self.hint(texts.CONSOLE_PICK_HINT.format(n=len(reply.suggestions)))
+        else:
+            self.choices = Choices("none", ())
+
+    def pick(self, number: int) -> None:
+        items = self.choices.items
+        if not 1 <= number <= len(items):
+            self.say(texts.CONSOLE_NO_CHOICE.format(number=number, n=len(items)))
+            return
+        item = items[number - 1]
+        if self.choices.kind == "category":
+            self.show_category(str(item))
+            return
+        assert isinstance(item, Entry)
+        reply = self.app.engine.reply_for(item.id)  # the KB may have been reloaded since the list was shown
+        if reply is None or reply.entry is None:
+            self.say(texts.ENTRY_GONE)
+            self.choices = Choices("none", ())
+            return
+        if self.choices.kind == "suggest":
+            self.app.picked(reply.entry.id, CHANNEL)
+        self.answer(reply)
+
+    def rate(self, positive: bool) -> None:
+        if self.last_entry is None or not self.app.feedback(self.last_entry.id, positive, CHANNEL):
+            self.say(texts.CONSOLE_NOTHING_TO_RATE)
+            return
+        self.say(texts.FEEDBACK_THANKS)
+
+    def show_categories(self) -> None:
+        kb = self.app.kb
+        cats = kb.categories
+        lines = [f"{i}. {c}({len(kb.in_category(c))})" for i, c in enumerate(cats, start=1)]
+        self._show_list(texts.CONSOLE_TOPICS, lines)
+        self.choices = Choices("category", cats)
+        self.hint(texts.CONSOLE_CATEGORY_HINT)
+
+    def show_category(self, category: str) -> None:
+        entries = self.app.kb.in_category(category)
+        self._show_list(f"{category}:", [f"{i}. {e.question}" for i, e in enumerate(entries, start=1)])
+        self.choices = Choices("topic", entries)
+        self.hint(texts.CONSOLE_TOPIC_HINT)
+
+    def _show_list(self, title: str, lines: list[str]) -> None:
+        if self.colour:
+            title = YELLOW + BOLD + title + RESET
+            lines = [CYAN + BOLD + ln.replace(". ", "." + RESET + " ", 1) for ln in lines]
+        self.say(title + "\n" + "\n".join(lines))
+
+
+# --- wiring --------------------------------------------------------------------------------------
+
+def terminal_width(stream: TextIO) -> int | None:
+    """Wrap to the terminal; piped output is not wrapped unless $COLUMNS asks for it."""
+    if stream.isatty():
+        return min(shutil.get_terminal_size().columns, MAX_WIDTH)
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) > 0 else None
+
+
+def wants_colour(stream: TextIO) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def _prompt_reader(colour: bool) -> Callable[[], str]:
+    """Line editing and in-memory history (nothing typed is written to disk)."""
+    try:
+        from prompt_toolkit import PromptSession
+        from prompt_toolkit.formatted_text import ANSI
+        from prompt_toolkit.history import InMemoryHistory
+    except ImportError:  # fall back to GNU readline through input()
+        import readline  # noqa: F401  (importing it enables editing and history for input())
+
+        prompt = f"\001{BOLD}\002{texts.CONSOLE_PROMPT}\001{RESET}\002" if colour else texts.CONSOLE_PROMPT
+        return lambda: input(prompt)
+    session: PromptSession[str] = PromptSession(history=InMemoryHistory())
+    prompt_text = ANSI(BOLD + texts.CONSOLE_PROMPT + RESET if colour else texts.CONSOLE_PROMPT)
+    return lambda: session.prompt(prompt_text)
+
+
+def open_log(settings: Settings):
+    """The event log, or None when XINZHI_LOG=off; a log that cannot be opened is a configuration error."""
+    from bot.storage.store import Store, StoreError
+
+    try:
+        return Store.from_settings(settings)
+    except (OSError, sqlite3.Error, StoreError) as exc:
+        raise ConfigError(f"XINZHI_DB={settings.db_path}: cannot open the log ({exc}); "
+                          "fix the path or run with XINZHI_LOG=off") from None
+
+
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    """`xinzhi chat`: interactive when both ends are a terminal, otherwise answer each input line."""
+    log = open_log(settings)
+    try:
+        app = XinZhi(settings, log=log)
+        interactive = sys.stdin.isatty() and sys.stdout.isatty()
+        if not interactive:
+            return _run_piped(app)
+        return _run_terminal(app)
+    finally:
+        if log is not None:
+            log.close()
+
+
+def _run_piped(app: XinZhi) -> int:
+    session = ChatSession(app, sys.stdin, sys.stdout, interactive=False, width=terminal_width(sys.stdout),
+                          colour=wants_colour(sys.stdout))
+    try:
+        return session.run()
+    except BrokenPipeError:  # `xinzhi chat < questions.txt | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _stdout_guard() -> contextlib.AbstractContextManager[object]:
+    """Let the watcher thread print above prompt_toolkit's prompt instead of through it."""
+    try:
+        from prompt_toolkit.patch_stdout import patch_stdout
+    except ImportError:
+        return contextlib.nullcontext()
+    return patch_stdout(raw=True)
+
+
+def _run_terminal(app: XinZhi) -> int:
+    from bot.watch import watch_app
+
+    colour = wants_colour(sys.stdout)
+    width = terminal_width(sys.stdout)
+    reader = _prompt_reader(colour)
+    with _stdout_guard():
+        session = ChatSession(app, sys.stdin, sys.stdout, interactive=True, width=width, colour=colour, reader=reader)
+        watcher = watch_app(app, session.notify_reload).start()
+        try:
+            return session.run()
+        finally:
+            watcher.stop()

@@ -1,0 +1,66 @@
+"""Render a Reply as plain text for the terminal and as JSON for scripts."""
+from __future__ import annotations
+
+from bot.core import markup, texts
+from bot.core.model import Entry, Reply, ReplyKind
+
+
+def render_answer(entry: Entry) -> str:
+    """The answer body, sources and disclaimer as plain text."""
+    blocks = []
+    for para in markup.parse(entry.answer):
+        blocks.append("\n".join(markup.line_prefix(line) + markup.plain(line.text) for line in para.lines))
+    if entry.sources:
+        blocks.append(texts.SOURCES_LABEL + ";".join(entry.sources))
+    blocks.append(texts.DISCLAIMER)
+    return "\n\n".join(blocks)
+
+
+def render_reply(reply: Reply, numbered: bool = True) -> str:
+    """Render any Reply as plain text (suggestions and related questions numbered 1–3)."""
+    parts: list[str] = []
+    if reply.truncated:
+        parts.append(texts.TRUNCATED)
+    if reply.kind is ReplyKind.ANSWER and reply.entry is not None:
+        parts.append(f"【{reply.entry.question}】\n\n" + render_answer(reply.entry))
+        if reply.related:
+            parts.append(texts.RELATED_INTRO + "\n" + _choices(reply.related, numbered))
+    elif reply.kind is ReplyKind.SUGGEST:
+        parts.append(texts.SUGGEST_INTRO + "\n" + _choices(reply.suggestions, numbered))
+    elif reply.kind is ReplyKind.EMPTY:
+        parts.append(texts.EMPTY)
+    else:
+        parts.append(texts.FALLBACK)
+    return "\n\n".join(parts)
+
+
+def _choices(entries: tuple[Entry, ...], numbered: bool) -> str:
+    return "\n".join((f"{i}. " if numbered else "• ") + e.question for i, e in enumerate(entries, start=1))
+
+
+def render_ask_json(reply: Reply) -> dict:
+    """The `xinzhi ask --json` object: decision, top candidates, answer text and tokens."""
+    match = reply.match
+    decision = match.decision.value if match else "fallback"
+    top = [{"id": c.id, "question": c.question, "score": c.score} for c in (match.candidates[:3] if match else ())]
+    answer = reply.entry.answer if reply.kind is ReplyKind.ANSWER and reply.entry else None
+    return {
+        "decision": decision,
+        "top": top,
+        "answer": answer,
+        "tokens": list(match.tokens) if match else [],
+        "crisis": bool(match and match.crisis),
+    }
+
+
+def render_explain(reply: Reply) -> str:
+    """Show why: normalized text, tokens and the scored candidates."""
+    match = reply.match
+    if match is None:
+        return "explain: (empty message: nothing to match)"
+    lines = [f"normalized: {match.normalized}", "tokens: " + " / ".join(match.tokens),
+             f"decision: {match.decision.value}" + (" (crisis override)" if match.crisis else ""),
+             f"coverage: {match.coverage:.2f} of the message's weight is in the KB's vocabulary"]
+    for c in match.candidates[:5]:
+        lines.append(f"  {c.score:.3f}  {c.id}  {c.question}")
+    return "\n".join(lines)

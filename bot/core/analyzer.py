@@ -1,0 +1,207 @@
+"""Turn normalized text into the weighted words the matcher compares: segment, fix homophones, map synonyms."""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Iterable, Mapping
+
+import jieba
+
+from bot.core.model import KnowledgeBase
+
+logger = logging.getLogger(__name__)
+jieba.setLogLevel(logging.WARNING)
+
+# numbers and amounts stay whole: 7万, 1.5万, 30%, 3个月, 2024年
+NUMBER_RE = re.compile(r"\d+(?:\.\d+)?(?:%|万|千|百|元|块|个月|月|天|年|期|次|岁|号|日|w|k)?")
+LATIN_RE = re.compile(r"[a-z]+")
+CHUNK_RE = re.compile(f"({NUMBER_RE.pattern}|{LATIN_RE.pattern}|\\s+)")
+HAN_RE = re.compile(r"^[\u4e00-\u9fff]+$")
+
+DEFAULT_STOPWORDS = frozenset(
+    "的 了 吗 呢 啊 吧 呀 嘛 哦 哈 么 是 我 你 他 她 它 们 我们 你们 在 有 和 与 就 都 也 还 又 被 把 给 让 对 "
+    "请问 请 想 要 能 会 该 应该 一下 一个 这个 那个 这样 那样 "
+    "急 在线等 求助 大家 谁 知道 吗吗 啦 嗯 呃 哎 唉 诶".split()
+)
+
+
+# question words: they help tell "is it legal?" from "what do I do?", but never carry a match alone
+INTENT_WORDS = frozenset(
+    "怎么 怎么办 怎样 怎么样 咋样 如何 什么 什么样 为什么 咋 咋办 咋整 可以 能不能 会不会 是不是 可不可以 有没有 吗 多久 多少 哪里 去哪 "
+    "正常 真的 有用 影响 后果 办法".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _pinyin_table() -> Mapping[int, str]:
+    """Load pypinyin's per-character table without importing the package (its phrase tables cost ~100 ms)."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("pypinyin")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("pypinyin is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "pinyin_dict.py"
+    module_spec = importlib.util.spec_from_file_location("_xinzhi_pinyin_dict", path)
+    if module_spec is None or module_spec.loader is None:
+        from pypinyin.pinyin_dict import pinyin_dict
+
+        return pinyin_dict
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module.pinyin_dict
+
+
+FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
+FUZZY_FINALS = (("ing", "in"), ("eng", "en"), ("ang", "an"))
+
+
+@lru_cache(maxsize=65536)
+def char_sound(ch: str) -> str:
+    """Return a tone-less, fuzzy pinyin key for one character ('' if it has none)."""
+    raw = _pinyin_table().get(ord(ch))
+    if not raw:
+        return ""
+    first = raw.split(",")[0]
+    plain = "".join(c for c in unicodedata.normalize("NFD", first) if not unicodedata.combining(c))
+    for a, b in FUZZY_INITIALS:
+        if plain.startswith(a):
+            plain = b + plain[len(a):]
+            break
+    for a, b in FUZZY_FINALS:
+        if plain.endswith(a):
+            plain = plain[: -len(a)] + b
+            break
+    return plain
+
+
+def sound_key(word: str) -> tuple[str, ...]:
+    return tuple(char_sound(c) for c in word)
+
+
+@lru_cache(maxsize=1)
+def _base_tokenizer() -> jieba.Tokenizer:
+    """Load jieba's main dictionary once per process; analyzers copy it."""
+    tk = jieba.Tokenizer()
+    tk.initialize()
+    return tk
+
+
+def _new_tokenizer(words: Iterable[tuple[str, int | None, str | None]]) -> jieba.Tokenizer:
+    base = _base_tokenizer()
+    tk = jieba.Tokenizer()
+    tk.FREQ = dict(base.FREQ)
+    tk.total = base.total
+    tk.initialized = True
+    for word, freq, tag in words:
+        tk.add_word(word, freq, tag)
+    return tk
+
+
+class Analyzer:
+    """Segment text with the KB's dictionary; drop stopwords; map synonyms and homophones to canonical terms."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.synonyms: Mapping[str, str] = MappingProxyType(dict(kb.synonyms))
+        self.stopwords = frozenset(kb.stopwords) | DEFAULT_STOPWORDS
+        domain = {w for w, _, _ in kb.dictionary}
+        domain |= set(self.synonyms.values())
+        words = list(kb.dictionary)
+        # every synonym variant and canonical term must segment as one word
+        extra = (set(self.synonyms) | set(self.synonyms.values()) | set(kb.crisis_terms)) - {w for w, _, _ in words}
+        words += [(w, None, None) for w in sorted(extra) if len(w) > 1]
+        self._tk = _new_tokenizer(words)
+        self.domain_terms = frozenset(domain)
+        self._sound_map = self._build_sound_map(domain)
+        # synonym variants that sound like their canonical term are typos: fix them before segmentation,
+        # so that 摧收到家 becomes 催收到家 rather than 摧 / 收到 / 家
+        self._typo_variants = {v: c for v, c in self.synonyms.items()
+                               if len(v) == len(c) >= 2 and HAN_RE.match(v) and sound_key(v) == sound_key(c)}
+        self._max_sound_len = max((len(w) for w in [*self._sound_map.values(), *self._typo_variants]), default=0)
+
+    @staticmethod
+    def _build_sound_map(domain: Iterable[str]) -> dict[tuple[str, ...], str]:
+        sound_map: dict[tuple[str, ...], str] = {}
+        ambiguous: set[tuple[str, ...]] = set()
+        domain = set(domain)
+        for word in sorted(domain):
+            if not (2 <= len(word) <= 4 and HAN_RE.match(word)):
+                continue
+            if any(word[:k] in domain for k in range(2, len(word))):
+                continue  # 分期乐 is 分期 + 乐: "分期了" must stay 分期 + 了
+            key = sound_key(word)
+            if "" in key:
+                continue
+            if key in sound_map and sound_map[key] != word:
+                ambiguous.add(key)
+            sound_map[key] = word
+        for key in ambiguous:
+            del sound_map[key]
+        return sound_map
+
+    def fix_homophones(self, text: str) -> str:
+        """Replace an unknown word that sounds like a domain term (正信 → 征信, 摧收 → 催收)."""
+        if not self._max_sound_len:
+            return text
+        out: list[str] = []
+        i, n = 0, len(text)
+        freq = self._tk.FREQ
+        while i < n:
+            replaced = False
+            for length in range(min(self._max_sound_len, n - i), 1, -1):
+                piece = text[i:i + length]
+                if piece in self.domain_terms:
+                    out.append(piece)
+                    i += length
+                    replaced = True
+                    break
+                if not HAN_RE.match(piece):
+                    continue
+                canonical = self._typo_variants.get(piece)
+                if canonical is not None:
+                    out.append(canonical)
+                    i += length
+                    replaced = True
+                    break
+                if freq.get(piece):
+                    continue
+                target = self._sound_map.get(sound_key(piece))
+                if target is not None:
+                    out.append(target)
+                    i += length
+                    replaced = True
+                    break
+            if not replaced:
+                out.append(text[i])
+                i += 1
+        return "".join(out)
+
+    def segment(self, text: str) -> list[str]:
+        """Cut normalized text into words; numbers, amounts and Latin words stay whole."""
+        words: list[str] = []
+        for chunk in CHUNK_RE.split(text):
+            if not chunk or chunk.isspace():
+                continue
+            if NUMBER_RE.fullmatch(chunk) or LATIN_RE.fullmatch(chunk):
+                words.append(chunk)
+            else:
+                words.extend(w for w in self._tk.cut(chunk, HMM=True) if w.strip())
+        return words
+
+    def analyze(self, normalized: str) -> tuple[str, tuple[str, ...]]:
+        """Return the homophone-corrected text and its content words, canonicalized."""
+        fixed = self.fix_homophones(normalized)
+        out = []
+        for word in self.segment(fixed):
+            word = self.synonyms.get(word, word)
+            if word in self.stopwords:
+                continue
+            out.append(word)
+        return fixed, tuple(out)
+
+    def tokens(self, normalized: str) -> tuple[str, ...]:
+        """Return the content words of normalized text, canonicalized."""
+        return self.analyze(normalized)[1]

@@ -1,0 +1,282 @@
+"""Load and validate the knowledge base, reporting every problem as file:line: message."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from bot.core.model import Entry, KnowledgeBase
+
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+RESOURCE_FILES = {"synonyms.yaml", "synonyms.yml"}
+REQUIRED_FIELDS = ("id", "question", "answer", "sources", "updated")
+KNOWN_FIELDS = {"id", "question", "summary", "alternates", "answer", "sources", "related", "tags", "updated"}
+MAX_SUMMARY_CHARS = 60
+
+
+@dataclass(frozen=True)
+class KBError:
+    """One problem in the KB, located to a file and line."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class KBValidationError(Exception):
+    """The KB has problems; `errors` lists every one of them."""
+
+    def __init__(self, errors: list[KBError]):
+        self.errors = list(errors)
+        super().__init__("\n".join(str(e) for e in self.errors))
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """SafeLoader that leaves dates as text, so a bad date becomes a located error, not a crash."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.errors: list[KBError] = []
+
+    def add(self, file: Path | str, line: int, message: str) -> None:
+        self.errors.append(KBError(str(file), line, message))
+
+
+def _compose(path: Path, errors: _Collector) -> tuple[Any, yaml.Node | None]:
+    """Parse one YAML file into (data, node); record a syntax error with its line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        errors.add(path, 1, f"not valid UTF-8 ({exc.reason})")
+        return None, None
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:  # includes scanner and parser errors
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        errors.add(path, line, f"YAML syntax error: {exc.problem or exc.context}")
+        return None, None
+    finally:
+        loader.dispose()
+    return data, node
+
+
+def _key_lines(node: yaml.Node | None) -> dict[str, int]:
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {k.value: k.start_mark.line + 1 for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+
+
+def _str_list(value: Any) -> list[str] | None:
+    if value is None:
+        return []
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return [str(v) for v in value]
+    return None
+
+
+def _parse_entry(path: Path, category: str, raw: Any, node: yaml.Node, errors: _Collector) -> Entry | None:
+    line = node.start_mark.line + 1
+    if not isinstance(raw, dict):
+        errors.add(path, line, "entry must be a mapping with id, question, answer …")
+        return None
+    lines = _key_lines(node)
+    ok = True
+    for name in REQUIRED_FIELDS:
+        if name not in raw or raw[name] in (None, "", []):
+            what = "empty answer" if name == "answer" and name in raw else f"missing field '{name}'"
+            errors.add(path, lines.get(name, line), what)
+            ok = False
+    for name in raw:
+        if name not in KNOWN_FIELDS:
+            errors.add(path, lines.get(str(name), line), f"unknown field '{name}'")
+    entry_id = raw.get("id")
+    if entry_id is not None and (not isinstance(entry_id, str) or not ID_RE.match(entry_id)):
+        errors.add(path, lines.get("id", line), f"id {entry_id!r} must be kebab-case (a-z, 0-9, -)")
+        ok = False
+    for name in ("question", "answer"):
+        if name in raw and raw[name] is not None and not isinstance(raw[name], str):
+            errors.add(path, lines.get(name, line), f"'{name}' must be text")
+            ok = False
+    summary = raw.get("summary")
+    if summary is not None:
+        if not isinstance(summary, str) or "\n" in summary.strip():
+            errors.add(path, lines.get("summary", line), "'summary' must be one line of text")
+            ok = False
+        elif len(summary.strip()) > MAX_SUMMARY_CHARS:
+            errors.add(path, lines.get("summary", line),
+                       f"summary is {len(summary.strip())} characters (at most {MAX_SUMMARY_CHARS})")
+            ok = False
+    if isinstance(raw.get("answer"), str) and raw["answer"] and not raw["answer"].strip():
+        errors.add(path, lines.get("answer", line), "empty answer")
+        ok = False
+    lists = {}
+    for name in ("alternates", "sources", "related", "tags"):
+        value = _str_list(raw.get(name))
+        if value is None:
+            errors.add(path, lines.get(name, line), f"'{name}' must be a list of text")
+            ok = False
+        else:
+            lists[name] = tuple(v.strip() for v in value if v.strip())
+    updated = raw.get("updated")
+    if "updated" in raw and updated is not None:
+        if isinstance(updated, str):
+            try:
+                updated = dt.date.fromisoformat(updated.strip())
+            except ValueError:
+                errors.add(path, lines.get("updated", line), f"bad date {raw['updated']!r} (use YYYY-MM-DD)")
+                ok = False
+        elif isinstance(updated, dt.datetime):
+            updated = updated.date()
+        elif not isinstance(updated, dt.date):
+            errors.add(path, lines.get("updated", line), f"bad date {updated!r} (use YYYY-MM-DD)")
+            ok = False
+    if not ok:
+        return None
+    return Entry(
+        id=entry_id, category=category, question=raw["question"].strip(), alternates=lists["alternates"],
+        answer=raw["answer"].strip(), summary=str(raw.get("summary") or "").strip(), sources=lists["sources"], related=lists["related"], tags=lists["tags"],
+        updated=updated, file=str(path), line=line,
+    )
+
+
+def _load_category_file(path: Path, errors: _Collector) -> list[tuple[Entry, int]]:
+    data, node = _compose(path, errors)
+    if node is None and data is None:
+        if not errors.errors or errors.errors[-1].file != str(path):
+            errors.add(path, 1, "file is empty")
+        return []
+    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
+        errors.add(path, 1, "top level must be a mapping with 'category' and 'entries'")
+        return []
+    lines = _key_lines(node)
+    category = data.get("category")
+    if not isinstance(category, str) or not category.strip():
+        errors.add(path, lines.get("category", 1), "missing field 'category'")
+        category = ""
+    entries_node = next((v for k, v in node.value if getattr(k, "value", None) == "entries"), None)
+    raw_entries = data.get("entries")
+    if not isinstance(raw_entries, list) or not isinstance(entries_node, yaml.SequenceNode):
+        errors.add(path, lines.get("entries", 1), "missing field 'entries' (a list)")
+        return []
+    out = []
+    for raw, item_node in zip(raw_entries, entries_node.value):
+        entry = _parse_entry(path, category.strip(), raw, item_node, errors)
+        if entry is not None:
+            out.append((entry, _key_lines(item_node).get("related", entry.line)))
+    return out
+
+
+def _load_dictionary(path: Path, errors: _Collector) -> tuple[tuple[str, int | None, str | None], ...]:
+    words = []
+    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split()
+        if len(parts) > 3:
+            errors.add(path, n, f"malformed dictionary line {line!r} (expected: word [freq] [tag])")
+            continue
+        freq: int | None = None
+        tag: str | None = None
+        if len(parts) >= 2:
+            if parts[1].isdigit():
+                freq = int(parts[1])
+            elif len(parts) == 2 and re.fullmatch(r"[a-z]+", parts[1]):
+                tag = parts[1]
+            else:
+                errors.add(path, n, f"malformed dictionary line {line!r} (frequency must be a whole number)")
+                continue
+        if len(parts) == 3:
+            if not re.fullmatch(r"[a-z]+", parts[2]):
+                errors.add(path, n, f"malformed dictionary line {line!r} (tag must be letters like n, v)")
+                continue
+            tag = parts[2]
+        words.append((parts[0], freq, tag))
+    return tuple(words)
+
+
+def _load_word_list(path: Path) -> tuple[str, ...]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return tuple(w.strip() for w in lines if w.strip() and not w.strip().startswith("#"))
+
+
+def _load_synonyms(path: Path, errors: _Collector) -> dict[str, str]:
+    data, node = _compose(path, errors)
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
+        errors.add(path, 1, "synonyms must map a canonical term to a list of variants")
+        return {}
+    mapping: dict[str, str] = {}
+    for key_node, value_node in node.value:
+        canonical = str(key_node.value).strip()
+        line = key_node.start_mark.line + 1
+        variants = None if not isinstance(value_node, yaml.SequenceNode) else [
+            getattr(v, "value", None) for v in value_node.value]
+        if not isinstance(value_node, (yaml.SequenceNode, yaml.ScalarNode)) or (
+                isinstance(value_node, yaml.ScalarNode) and value_node.value not in ("", "null", "~")):
+            errors.add(path, line, f"variants of {canonical!r} must be a list of text")
+            continue
+        if _str_list(variants) is None:
+            errors.add(path, line, f"variants of {canonical!r} must be a list of text")
+            continue
+        for variant in _str_list(variants) or []:
+            variant = variant.strip()
+            if variant in mapping and mapping[variant] != canonical:
+                errors.add(path, value_node.start_mark.line + 1,
+                           f"variant {variant!r} maps to both {mapping[variant]!r} and {canonical!r}")
+            elif variant and variant != canonical:
+                mapping[variant] = canonical
+    return mapping
+
+
+def load_kb(root: str | Path) -> KnowledgeBase:
+    """Read every file of a KB folder; raise KBValidationError listing all problems."""
+    root = Path(root)
+    errors = _Collector()
+    if not root.is_dir():
+        raise KBValidationError([KBError(str(root), 0, "knowledge base folder not found")])
+    files = sorted(p for p in root.glob("*.y*ml") if p.name not in RESOURCE_FILES and p.suffix in {".yaml", ".yml"})
+    loaded: list[tuple[Entry, int]] = []
+    for path in files:
+        loaded.extend(_load_category_file(path, errors))
+    if not files:
+        errors.add(root, 0, "no category files (*.yaml) found")
+    seen: dict[str, Entry] = {}
+    for entry, _ in loaded:
+        if entry.id in seen:
+            first = seen[entry.id]
+            errors.add(entry.file, entry.line, f"duplicate id '{entry.id}' (first defined at {first.file}:{first.line})")
+        else:
+            seen[entry.id] = entry
+    for entry, related_line in loaded:
+        for rid in entry.related:
+            if rid not in seen:
+                errors.add(entry.file, related_line, f"unknown related id '{rid}' in entry '{entry.id}'")
+            elif rid == entry.id:
+                errors.add(entry.file, related_line, f"entry '{entry.id}' lists itself as related")
+    dictionary = _load_dictionary(root / "dictionary.txt", errors) if (root / "dictionary.txt").is_file() else ()
+    synonyms = _load_synonyms(root / "synonyms.yaml", errors) if (root / "synonyms.yaml").is_file() else {}
+    stopwords = frozenset(_load_word_list(root / "stopwords.txt")) if (root / "stopwords.txt").is_file() else frozenset()
+    crisis = _load_word_list(root / "crisis.txt") if (root / "crisis.txt").is_file() else ()
+    if errors.errors:
+        raise KBValidationError(errors.errors)
+    return KnowledgeBase(
+        root=str(root), entries=tuple(seen.values()), dictionary=dictionary,
+        synonyms=MappingProxyType(synonyms), stopwords=stopwords, crisis_terms=crisis,
+    )

@@ -1,0 +1,234 @@
+"""Find what KB editors should fix next: colliding alternates, thin or stale entries, duplicates, missing topics."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+from rapidfuzz import fuzz, process
+
+from bot.core import markup
+from bot.config import ConfigError
+from bot.core.engine import Engine
+from bot.core.model import Decision, Entry
+from bot.core.normalize import normalize, to_simplified
+
+MIN_ALTERNATES = 8
+MIN_ANSWER_CHARS = 100
+MAX_ANSWER_CHARS = 600
+STALE_MONTHS = 12
+DUPLICATE_QUESTION_RATIO = 85.0  # rapidfuzz ratio of normalized canonical questions
+DUPLICATE_ANSWER_RATIO = 70.0  # … of normalized plain answers (distinct real entries stay below ~40)
+
+
+@dataclass(frozen=True)
+class LintWarning:
+    """One thing an editor should look at, located to a file and line."""
+
+    file: str
+    line: int
+    kind: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.kind}: {self.message}"
+
+
+# --- where things are in the YAML ----------------------------------------------------------------
+
+def _scalar(node: yaml.Node | None) -> str | None:
+    return node.value if isinstance(node, yaml.ScalarNode) else None
+
+
+def _field(node: yaml.Node, name: str) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if _scalar(key) == name:
+                return value
+    return None
+
+
+def field_lines(path: str | Path) -> dict[str, dict[str, Any]]:
+    """Line numbers per entry id: {'id': {'question': n, 'alternates': [n, …], 'answer': n, …}}.
+
+    The loader only records each entry's first line; lint points at the exact alternate or field.
+    """
+    try:
+        root = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, yaml.YAMLError):
+        return {}
+    entries = _field(root, "entries") if root is not None else None
+    out: dict[str, dict[str, Any]] = {}
+    for item in entries.value if isinstance(entries, yaml.SequenceNode) else ():
+        entry_id = _scalar(_field(item, "id"))
+        if entry_id is None or not isinstance(item, yaml.MappingNode):
+            continue
+        lines: dict[str, Any] = {}
+        for key, value in item.value:
+            name = _scalar(key)
+            if name is None:
+                continue
+            lines[name] = key.start_mark.line + 1
+            if name == "alternates" and isinstance(value, yaml.SequenceNode):
+                lines["alternate_lines"] = [v.start_mark.line + 1 for v in value.value]
+        out.setdefault(entry_id, lines)
+    return out
+
+
+class _Lines:
+    """Look up field lines lazily, file by file, falling back to the entry's first line."""
+
+    def __init__(self) -> None:
+        self._files: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def _of(self, entry: Entry) -> dict[str, Any]:
+        if entry.file not in self._files:
+            self._files[entry.file] = field_lines(entry.file)
+        return self._files[entry.file].get(entry.id, {})
+
+    def field(self, entry: Entry, name: str) -> int:
+        return int(self._of(entry).get(name, entry.line))
+
+    def alternate(self, entry: Entry, index: int) -> int:
+        lines = self._of(entry).get("alternate_lines", [])
+        return lines[index] if index < len(lines) else self.field(entry, "alternates")
+
+
+# --- required topics -----------------------------------------------------------------------------
+
+def load_topics(path: str | Path) -> tuple[tuple[str, int], ...]:
+    """Read a topics file (a YAML list of {id: …}) into (id, line) pairs; ConfigError if malformed."""
+    path = Path(path)
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except OSError as exc:
+        raise ConfigError(f"--topics {path}: cannot read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"--topics {path}: not valid YAML ({exc})") from None
+    if not isinstance(root, yaml.SequenceNode):
+        raise ConfigError(f"--topics {path}: expected a YAML list of {{id: ...}} items")
+    topics = []
+    for item in root.value:
+        topic_id = _scalar(_field(item, "id"))
+        if not topic_id:
+            raise ConfigError(f"--topics {path}:{item.start_mark.line + 1}: item has no 'id'")
+        topics.append((topic_id, item.start_mark.line + 1))
+    return tuple(topics)
+
+
+# --- the checks ----------------------------------------------------------------------------------
+
+def twelve_months_before(today: dt.date) -> dt.date:
+    try:
+        return today.replace(year=today.year - STALE_MONTHS // 12)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - STALE_MONTHS // 12, day=28)
+
+
+def check_collisions(engine: Engine, lines: _Lines) -> Iterable[LintWarning]:
+    """Each question and alternate must bring the engine back to its own entry, with a clear answer.
+
+    Alternates are indexed themselves, so a collision means another entry has (nearly) the same words:
+    a repeated alternate, words that synonyms/stopwords make identical, or crisis words.
+    """
+    for entry in engine.kb.entries:
+        for index, text in enumerate((entry.question, *entry.alternates)):
+            line = lines.field(entry, "question") if index == 0 else lines.alternate(entry, index - 1)
+            what = "question" if index == 0 else "alternate"
+            match = engine.match(text)
+            top = match.top
+            if top is None:
+                yield LintWarning(entry.file, line, "unmatchable",
+                                  f"{what} {text!r} of '{entry.id}' has no words the matcher uses "
+                                  "(only stopwords or punctuation): it can never match")
+                continue
+            if top.id == entry.id:
+                if match.decision is Decision.SUGGEST and len(match.candidates) > 1:
+                    rival = match.candidates[1]
+                    yield LintWarning(entry.file, line, "ambiguous",
+                                      f"{what} {text!r} of '{entry.id}' ({top.score:.2f}) is too close to "
+                                      f"'{rival.id}' ({rival.score:.2f}): users typing it get \"did you mean\"")
+                elif match.decision is Decision.FALLBACK:
+                    yield LintWarning(entry.file, line, "weak-alternate",
+                                      f"{what} {text!r} of '{entry.id}' ranks its entry first ({top.score:.2f}) "
+                                      "but too weakly to be answered: use words that name the topic")
+                continue
+            own = next((c.score for c in match.candidates if c.id == entry.id), None)
+            own_text = f"{own:.2f}" if own is not None else "not in the top 10"
+            why = " (crisis words send it to the crisis answer)" if match.crisis else ""
+            yield LintWarning(entry.file, line, "collision",
+                              f"{what} {text!r} of '{entry.id}' matches '{top.id}' ({top.score:.2f}) better than "
+                              f"its own entry ({own_text}){why}")
+
+
+def check_entry(entry: Entry, lines: _Lines, today: dt.date) -> Iterable[LintWarning]:
+    """Per-entry checks: alternates, answer length, sources, date, repeated alternates."""
+    if len(entry.alternates) < MIN_ALTERNATES:
+        yield LintWarning(entry.file, lines.field(entry, "alternates"), "few-alternates",
+                          f"'{entry.id}' has {len(entry.alternates)} alternates (at least {MIN_ALTERNATES} "
+                          "help users find it)")
+    length = len(markup.plain(entry.answer).strip())
+    if length < MIN_ANSWER_CHARS:
+        yield LintWarning(entry.file, lines.field(entry, "answer"), "short-answer",
+                          f"'{entry.id}' answer has {length} characters (under {MIN_ANSWER_CHARS})")
+    elif length > MAX_ANSWER_CHARS:
+        yield LintWarning(entry.file, lines.field(entry, "answer"), "long-answer",
+                          f"'{entry.id}' answer has {length} characters (over {MAX_ANSWER_CHARS}; "
+                          "phones show long answers as walls of text)")
+    if not entry.sources:
+        yield LintWarning(entry.file, lines.field(entry, "sources"), "no-sources",
+                          f"'{entry.id}' cites no sources")
+    if entry.updated < twelve_months_before(today):
+        yield LintWarning(entry.file, lines.field(entry, "updated"), "stale",
+                          f"'{entry.id}' was last updated {entry.updated.isoformat()}, more than "
+                          f"{STALE_MONTHS} months ago: check it against the current law")
+    seen: dict[str, int] = {normalize(entry.question).replace(" ", ""): -1}
+    for index, alt in enumerate(entry.alternates):
+        key = normalize(alt).replace(" ", "")
+        if key in seen and to_simplified(alt) == alt:  # a Traditional twin documents Traditional coverage: keep it
+            first = "the question" if seen[key] < 0 else repr(entry.alternates[seen[key]])
+            yield LintWarning(entry.file, lines.alternate(entry, index), "duplicate-alternate",
+                              f"alternate {alt!r} of '{entry.id}' repeats {first} once normalized "
+                              "(Traditional→Simplified, width, case, punctuation), so it adds nothing")
+        else:
+            seen[key] = index
+
+
+def check_near_duplicates(entries: tuple[Entry, ...], lines: _Lines) -> Iterable[LintWarning]:
+    """Pairs of entries whose questions or answers are almost the same text."""
+    if len(entries) < 2:
+        return
+    questions = [normalize(e.question).replace(" ", "") for e in entries]
+    answers = [normalize(markup.plain(e.answer)).replace(" ", "") for e in entries]
+    q_sim = process.cdist(questions, questions, scorer=fuzz.ratio, workers=1)
+    a_sim = process.cdist(answers, answers, scorer=fuzz.ratio, workers=1)
+    for i in range(len(entries)):
+        for j in range(i + 1, len(entries)):
+            q, a = float(q_sim[i, j]), float(a_sim[i, j])
+            if q < DUPLICATE_QUESTION_RATIO and a < DUPLICATE_ANSWER_RATIO:
+                continue
+            first, second = entries[i], entries[j]
+            what = f"questions {q:.0f}% alike" if q >= DUPLICATE_QUESTION_RATIO else f"answers {a:.0f}% alike"
+            yield LintWarning(second.file, second.line, "near-duplicate",
+                              f"'{second.id}' and '{first.id}' ({first.file}:{first.line}) look like the same "
+                              f"entry ({what}): merge them or make them clearly different")
+
+
+def check_topics(engine: Engine, topics: tuple[tuple[str, int], ...], topics_file: str) -> Iterable[LintWarning]:
+    for topic_id, line in topics:
+        if topic_id not in engine.kb:
+            yield LintWarning(topics_file, line, "missing-topic", f"required topic '{topic_id}' has no entry")
+
+
+def lint(engine: Engine, today: dt.date, topics: tuple[tuple[str, int], ...] = (),
+         topics_file: str = "") -> tuple[LintWarning, ...]:
+    """Every warning for a loaded KB, sorted by file and line."""
+    lines = _Lines()
+    found: list[LintWarning] = list(check_collisions(engine, lines))
+    for entry in engine.kb.entries:
+        found += check_entry(entry, lines, today)
+    found += check_near_duplicates(engine.kb.entries, lines)
+    found += check_topics(engine, topics, topics_file)
+    return tuple(sorted(found, key=lambda w: (w.file, w.line, w.kind, w.message)))

@@ -1,0 +1,228 @@
+"""Keep the privacy-safe event log (unanswered questions, picks, 👍/👎) in an embedded SQLite file."""
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import Settings
+from bot.storage.redact import redact
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT_CHARS = 500  # the core never reads more than this (MatchSettings.max_query_chars)
+MAX_ID_CHARS = 100
+MAX_CHANNEL_CHARS = 20
+PRUNE_EVERY_SECONDS = 3600.0  # retention also runs while a long-lived bot is up
+BUSY_TIMEOUT_MS = 10_000
+DAY = 86_400
+
+# Append-only: release N+1 adds MIGRATIONS[N]; PRAGMA user_version records how many have run.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE unanswered (
+        id      INTEGER PRIMARY KEY,
+        ts      INTEGER NOT NULL,          -- unix seconds, UTC
+        channel TEXT    NOT NULL,
+        text    TEXT    NOT NULL           -- redacted before insert
+    );
+    CREATE INDEX unanswered_ts ON unanswered (ts);
+    CREATE TABLE picks (
+        id       INTEGER PRIMARY KEY,
+        ts       INTEGER NOT NULL,
+        channel  TEXT    NOT NULL,
+        entry_id TEXT    NOT NULL
+    );
+    CREATE INDEX picks_ts ON picks (ts);
+    CREATE TABLE feedback (
+        id       INTEGER PRIMARY KEY,
+        ts       INTEGER NOT NULL,
+        channel  TEXT    NOT NULL,
+        entry_id TEXT    NOT NULL,
+        positive INTEGER NOT NULL CHECK (positive IN (0, 1))
+    );
+    CREATE INDEX feedback_ts ON feedback (ts);
+    """,
+)
+TABLES = ("unanswered", "picks", "feedback")
+
+
+class StoreError(RuntimeError):
+    """The log file cannot be used (for example, it was written by a newer release)."""
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    """One stored unanswered question (already redacted)."""
+
+    text: str
+    channel: str
+    ts: int
+
+
+@dataclass(frozen=True)
+class FeedbackCount:
+    """👍 and 👎 totals for one entry."""
+
+    entry_id: str
+    up: int
+    down: int
+
+
+def _clean(value: str, limit: int) -> str:
+    return " ".join(str(value).split())[:limit]
+
+
+class Store:
+    """The SQLite event log; implements bot.app.EventLog and the queries behind `xinzhi kb gaps`.
+
+    One connection shared under a lock (the bot's threads and asyncio tasks write through it);
+    WAL + busy_timeout let a second process (say `xinzhi chat` next to the bot) write safely.
+    """
+
+    def __init__(self, path: str | Path, retention_days: int = 90):
+        if retention_days < 1:
+            raise ValueError("retention_days must be at least 1")
+        self.path = Path(path)
+        self.retention_days = retention_days
+        self._lock = threading.Lock()
+        self._last_prune = 0.0
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not self.path.exists():
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))  # private to the operator
+        self._conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                     check_same_thread=False)
+        try:
+            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+            self.prune()
+        except Exception:
+            self._conn.close()
+            raise
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Store | None":
+        """Open the log named by the settings, or None when XINZHI_LOG=off (then no file is created)."""
+        if not settings.log_enabled:
+            return None
+        return cls(settings.db_path, settings.log_days)
+
+    # --- schema ----------------------------------------------------------------------------------
+    @property
+    def schema_version(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")  # two processes opening a new file must not both migrate
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > len(MIGRATIONS):
+                raise StoreError(f"{self.path}: log schema version {version} is newer than this release "
+                                 f"understands ({len(MIGRATIONS)}); upgrade xinzhi")
+            for number in range(version, len(MIGRATIONS)):
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number + 1}")
+                logger.info("event log migrated to schema %s", number + 1)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    # --- EventLog --------------------------------------------------------------------------------
+    def record_unanswered(self, text: str, channel: str) -> None:
+        """Store a question we could not answer, with identifiers removed."""
+        cleaned = _clean(redact(text or ""), MAX_TEXT_CHARS)  # redact first: never keep half a phone number
+        if cleaned:
+            self._insert("INSERT INTO unanswered (ts, channel, text) VALUES (?, ?, ?)",
+                         (int(time.time()), _clean(channel, MAX_CHANNEL_CHARS), cleaned))
+
+    def record_pick(self, entry_id: str, channel: str) -> None:
+        """Store that a suggestion was chosen (entry id only)."""
+        self._insert("INSERT INTO picks (ts, channel, entry_id) VALUES (?, ?, ?)",
+                     (int(time.time()), _clean(channel, MAX_CHANNEL_CHARS), _clean(redact(entry_id), MAX_ID_CHARS)))
+
+    def record_feedback(self, entry_id: str, positive: bool, channel: str) -> None:
+        """Store a 👍 or 👎 for an entry."""
+        self._insert("INSERT INTO feedback (ts, channel, entry_id, positive) VALUES (?, ?, ?, ?)",
+                     (int(time.time()), _clean(channel, MAX_CHANNEL_CHARS),
+                      _clean(redact(entry_id), MAX_ID_CHARS), 1 if positive else 0))
+
+    def _insert(self, sql: str, params: tuple[object, ...]) -> None:
+        with self._lock:
+            self._conn.execute(sql, params)
+        if time.monotonic() - self._last_prune >= PRUNE_EVERY_SECONDS:
+            self.prune()
+
+    # --- retention -------------------------------------------------------------------------------
+    def prune(self) -> int:
+        """Delete rows older than the retention period; return how many went."""
+        cutoff = int(time.time()) - self.retention_days * DAY
+        deleted = 0
+        with self._lock:
+            self._last_prune = time.monotonic()
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for table in TABLES:
+                    deleted += self._conn.execute(f"DELETE FROM {table} WHERE ts < ?", (cutoff,)).rowcount
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        if deleted:
+            logger.info("event log: deleted %s rows older than %s days", deleted, self.retention_days)
+        return deleted
+
+    # --- queries for editors ---------------------------------------------------------------------
+    def _since(self, days: int) -> int:
+        return int(time.time()) - max(days, 0) * DAY
+
+    def unanswered(self, days: int) -> tuple[Unanswered, ...]:
+        """Unanswered questions of the last `days` days, newest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT text, channel, ts FROM unanswered WHERE ts >= ? ORDER BY ts DESC, id DESC",
+                (self._since(days),)).fetchall()
+        return tuple(Unanswered(*row) for row in rows)
+
+    def feedback_counts(self, days: int) -> tuple[FeedbackCount, ...]:
+        """👍/👎 per entry over the last `days` days, most 👎 first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT entry_id, SUM(positive), SUM(1 - positive) FROM feedback WHERE ts >= ? "
+                "GROUP BY entry_id ORDER BY SUM(1 - positive) DESC, SUM(positive) ASC, entry_id",
+                (self._since(days),)).fetchall()
+        return tuple(FeedbackCount(entry_id, int(up), int(down)) for entry_id, up, down in rows)
+
+    def pick_counts(self, days: int) -> tuple[tuple[str, int], ...]:
+        """How often each entry was chosen from "did you mean", most first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT entry_id, COUNT(*) FROM picks WHERE ts >= ? GROUP BY entry_id "
+                "ORDER BY COUNT(*) DESC, entry_id", (self._since(days),)).fetchall()
+        return tuple((entry_id, int(n)) for entry_id, n in rows)
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table (all retained rows)."""
+        with self._lock:
+            return {t: int(self._conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]) for t in TABLES}
+
+    # --- lifecycle -------------------------------------------------------------------------------
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,59 @@
+"""Check the real knowledge base against the content contract (required topics and the shape of every entry)."""
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.core.loader import load_kb
+
+TOPICS = yaml.safe_load((Path(__file__).resolve().parents[1] / "data" / "topics.yaml").read_text(encoding="utf-8"))
+ALLOWED_NUMBERS = {"12378", "12363", "12348", "12368", "12356", "110", "120", "96110"}
+# hotline-like numbers (12xxx, 96xxx) and mobile numbers; amounts such as 10000元 are not phone numbers
+PHONE_LIKE = re.compile(r"(?<![\d.])(1\d{4}|9\d{4}|1\d{10})(?![\d万元%.])")
+SHORT_ANSWER_OK = {"meta-greeting", "meta-thanks"}
+
+
+@pytest.fixture(scope="module")
+def kb(real_kb_path):
+    return load_kb(real_kb_path)
+
+
+def test_every_required_topic_exists_with_its_canonical_question(kb):
+    for topic in TOPICS:
+        entry = kb.get(topic["id"])
+        assert entry is not None, topic["id"]
+        assert entry.question == topic["question"] or entry.id.startswith("meta-"), topic["id"]
+
+
+@pytest.mark.parametrize("topic_id", [t["id"] for t in TOPICS])
+def test_entry_shape(kb, topic_id):
+    e = kb.get(topic_id)
+    assert len(e.alternates) >= 8
+    chars = len(re.sub(r"\s|\*\*", "", e.answer))
+    if e.id not in SHORT_ANSWER_OK:
+        assert 150 <= chars <= 650, chars
+    assert e.sources, "every entry cites its basis"
+    assert 2 <= len(e.related) <= 4 or e.id in SHORT_ANSWER_OK
+    assert e.updated.year >= 2026
+    assert "不构成法律意见" not in e.answer, "the renderer adds the disclaimer"
+
+
+def test_answers_name_only_official_numbers(kb):
+    for e in kb.entries:
+        for number in PHONE_LIKE.findall(e.answer):
+            assert number in ALLOWED_NUMBERS, (e.id, number)
+
+
+def test_answers_are_simplified_chinese(kb):
+    from bot.core.normalize import to_simplified
+
+    for e in kb.entries:
+        assert to_simplified(e.answer) == e.answer, e.id
+
+
+def test_ids_are_unique_and_related_ids_resolve(kb):
+    ids = [e.id for e in kb.entries]
+    assert len(ids) == len(set(ids))
+    for e in kb.entries:
+        assert all(r in kb for r in e.related)

@@ -1,0 +1,52 @@
+"""Regression gate on the real knowledge base: CI fails when matching quality drops."""
+from pathlib import Path
+
+import pytest
+
+from bot.editor.evaluate import evaluate, load_eval_file
+from bot.core.model import Decision
+
+EVAL = Path(__file__).resolve().parents[1] / "data" / "eval.yaml"
+
+
+@pytest.fixture(scope="module")
+def report(real_engine):
+    return evaluate(real_engine, load_eval_file(EVAL))
+
+
+def test_eval_set_is_big_and_covers_every_topic(real_engine):
+    items = load_eval_file(EVAL)
+    assert len(items) >= 450
+    assert sum(1 for i in items if not i.expect) >= 70
+    for entry in real_engine.kb.entries:
+        n = sum(1 for i in items if i.expect and i.expect[0] == entry.id)
+        assert n >= 5, f"{entry.id} has only {n} eval questions"
+
+
+def test_answer_accuracy_gate(report):
+    assert report.metrics["answer_accuracy"] >= 0.85
+
+
+def test_wrong_answer_rate_gate(report):
+    assert report.metrics["wrong_answer_rate"] <= 0.05
+
+
+def test_out_of_scope_questions_are_mostly_rejected(report):
+    assert report.metrics["out_of_scope_rejection"] >= 0.85
+
+
+def test_no_alternate_is_stolen_by_another_entry(real_engine):
+    stolen = []
+    for entry in real_engine.kb.entries:
+        for text in (entry.question, *entry.alternates):
+            m = real_engine.match(text)
+            top = m.candidates[0].id if m.candidates else None
+            if top != entry.id and not (m.crisis and entry.id == "support-mental-health"):
+                stolen.append((entry.id, text, top))
+    assert stolen == []
+
+
+def test_every_required_topic_is_answered_by_its_own_question(real_engine):
+    for entry in real_engine.kb.entries:
+        m = real_engine.match(entry.question)
+        assert m.decision is Decision.ANSWER and m.candidates[0].id == entry.id, entry.id
