@@ -10,7 +10,7 @@ from typing import Protocol
 from bot.config import Settings
 from bot.core.engine import Engine, build_engine
 from bot.core.loader import KBError, KBValidationError
-from bot.core.model import KnowledgeBase, Reply, ReplyKind
+from bot.core.model import Entry, KnowledgeBase, Outcome, Reply
 
 logger = logging.getLogger(__name__)
 
@@ -66,15 +66,15 @@ class XinZhi:
         """Answer one message: the single call every adapter makes."""
         reply = self._engine.respond(text)
         key = {
-            ReplyKind.ANSWER: "answers",
-            ReplyKind.SUGGEST: "suggestions",
-            ReplyKind.FALLBACK: "fallbacks",
-            ReplyKind.EMPTY: "empty",
+            Outcome.ANSWER: "answers",
+            Outcome.SUGGEST: "suggestions",
+            Outcome.FALLBACK: "fallbacks",
+            Outcome.EMPTY: "empty",
         }[reply.kind]
         with self._lock:
             self._stats["questions"] += 1
             self._stats[key] += 1
-        if reply.kind is ReplyKind.FALLBACK and self.log is not None and text:
+        if reply.kind is Outcome.FALLBACK and self.log is not None and text:
             self._safe_log("record_unanswered", text, channel)
         return reply
 
@@ -88,12 +88,22 @@ class XinZhi:
             self._safe_log("record_feedback", entry_id, positive, channel)
         return True
 
-    def picked(self, entry_id: str, channel: str = "console") -> None:
-        """Record that a user chose a suggestion."""
-        with self._lock:
-            self._stats["picks"] += 1
-        if self.log is not None:
-            self._safe_log("record_pick", entry_id, channel)
+    def open(self, entry_id: str, channel: str = "console", picked: bool = False) -> Reply | None:
+        """Answer with an entry chosen by id (a suggestion, related question or topic); None if it is gone.
+
+        `picked=True` records that the user chose it from a "did you mean" list, for KB editors.
+        """
+        reply = self._engine.reply_for(entry_id)
+        if reply is not None and picked:
+            with self._lock:
+                self._stats["picks"] += 1
+            if self.log is not None:
+                self._safe_log("record_pick", entry_id, channel)
+        return reply
+
+    def inline(self, text: str | None) -> tuple[Entry, ...]:
+        """Entries to offer for an inline query; nothing is counted or recorded."""
+        return self._engine.inline(text)
 
     def stats(self) -> dict[str, int]:
         with self._lock:

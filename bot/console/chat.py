@@ -16,7 +16,7 @@ from typing import Callable, TextIO
 from bot.core import markup, texts
 from bot.app import ReloadResult, XinZhi
 from bot.config import ConfigError, Settings
-from bot.core.model import Entry, Reply, ReplyKind
+from bot.core.model import Entry, Reply, Outcome
 from bot.console.render import render_reply
 from bot.console.termwrap import wrap
 
@@ -200,12 +200,12 @@ class ChatSession:
 
     def answer(self, reply: Reply) -> None:
         self.say(render_console(reply, None, self.colour).rstrip("\n"))
-        if reply.kind is ReplyKind.ANSWER and reply.entry is not None:
+        if reply.kind is Outcome.ANSWER and reply.entry is not None:
             self.last_entry = reply.entry
             self.choices = Choices("related", reply.related)
             self.hint(texts.CONSOLE_ANSWER_HINT.format(n=len(reply.related)) if reply.related
                       else texts.CONSOLE_RATE_HINT)
-        elif reply.kind is ReplyKind.SUGGEST:
+        elif reply.kind is Outcome.SUGGEST:
             self.choices = Choices("suggest", reply.suggestions)
             self.hint(texts.CONSOLE_PICK_HINT.format(n=len(reply.suggestions)))
         else:
@@ -220,14 +220,13 @@ class ChatSession:
         if self.choices.kind == "category":
             self.show_category(str(item))
             return
-        assert isinstance(item, Entry)
-        reply = self.app.engine.reply_for(item.id)  # the KB may have been reloaded since the list was shown
+        entry_id = item.id if isinstance(item, Entry) else str(item)
+        # the KB may have been reloaded since the list was shown
+        reply = self.app.open(entry_id, CHANNEL, picked=self.choices.kind == "suggest")
         if reply is None or reply.entry is None:
             self.say(texts.ENTRY_GONE)
             self.choices = Choices("none", ())
             return
-        if self.choices.kind == "suggest":
-            self.app.picked(reply.entry.id, CHANNEL)
         self.answer(reply)
 
     def rate(self, positive: bool) -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bot.core import markup, texts
-from bot.core.model import Entry, Reply, ReplyKind
+from bot.core.model import Entry, Reply, Outcome
 
 
 def render_answer(entry: Entry) -> str:
@@ -21,13 +21,13 @@ def render_reply(reply: Reply, numbered: bool = True) -> str:
     parts: list[str] = []
     if reply.truncated:
         parts.append(texts.TRUNCATED)
-    if reply.kind is ReplyKind.ANSWER and reply.entry is not None:
+    if reply.kind is Outcome.ANSWER and reply.entry is not None:
         parts.append(f"【{reply.entry.question}】\n\n" + render_answer(reply.entry))
         if reply.related:
             parts.append(texts.RELATED_INTRO + "\n" + _choices(reply.related, numbered))
-    elif reply.kind is ReplyKind.SUGGEST:
+    elif reply.kind is Outcome.SUGGEST:
         parts.append(texts.SUGGEST_INTRO + "\n" + _choices(reply.suggestions, numbered))
-    elif reply.kind is ReplyKind.EMPTY:
+    elif reply.kind is Outcome.EMPTY:
         parts.append(texts.EMPTY)
     else:
         parts.append(texts.FALLBACK)
@@ -41,9 +41,9 @@ def _choices(entries: tuple[Entry, ...], numbered: bool) -> str:
 def render_ask_json(reply: Reply) -> dict:
     """The `xinzhi ask --json` object: decision, top candidates, answer text and tokens."""
     match = reply.match
-    decision = match.decision.value if match else "fallback"
+    decision = reply.kind.value
     top = [{"id": c.id, "question": c.question, "score": c.score} for c in (match.candidates[:3] if match else ())]
-    answer = reply.entry.answer if reply.kind is ReplyKind.ANSWER and reply.entry else None
+    answer = reply.entry.answer if reply.kind is Outcome.ANSWER and reply.entry else None
     return {
         "decision": decision,
         "top": top,

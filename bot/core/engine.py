@@ -11,7 +11,7 @@ from rapidfuzz import fuzz, process
 from bot.core.analyzer import INTENT_WORDS, Analyzer
 from bot.core.settings import MatchSettings
 from bot.core.loader import load_kb
-from bot.core.model import Candidate, Decision, Entry, KnowledgeBase, Match, Reply, ReplyKind
+from bot.core.model import Candidate, Outcome, Entry, KnowledgeBase, Match, Reply
 from bot.core.normalize import normalize
 from bot.core.safety import CrisisDetector
 
@@ -185,6 +185,8 @@ class Engine:
 
     def _match_normalized(self, normalized: str) -> Match:
         s = self.settings
+        if not normalized:
+            return Match(Outcome.EMPTY, (), (), normalized)
         fixed, tokens = self.analyzer.analyze(normalized)
         terms = self._expand(tokens)
         total = sum(w for _, w in terms)
@@ -192,24 +194,24 @@ class Engine:
         coverage = round(sum(w for tid, w in terms if tid is not None) / total, 4) if total > 0 else 0.0
         ranked = self._score_entries(terms, tokens)
         entries = self.kb.entries
-        candidates = [Candidate(entries[e].id, entries[e].question, round(min(max(sc, 0.0), 1.0), 4))
+        candidates = [Candidate(entries[e], round(min(max(sc, 0.0), 1.0), 4))
                       for e, sc in ranked[:10]]
         crisis_entry = self.kb.get(CRISIS_ENTRY_ID)
         if crisis_entry is not None and (self.is_crisis(normalized) or self.is_crisis(fixed)):
             others = [c for c in candidates if c.id != CRISIS_ENTRY_ID]
-            lead = Candidate(crisis_entry.id, crisis_entry.question, 1.0)
-            return Match(Decision.ANSWER, (lead, *others), tokens, normalized, crisis=True,
+            lead = Candidate(crisis_entry, 1.0)
+            return Match(Outcome.ANSWER, (lead, *others), tokens, normalized, crisis=True,
                          coverage=coverage)
         if not candidates:
-            return Match(Decision.FALLBACK, (), tokens, normalized)
+            return Match(Outcome.FALLBACK, (), tokens, normalized)
         top = candidates[0].score
         second = candidates[1].score if len(candidates) > 1 else 0.0
         if top >= s.min_answer_score and top - second >= s.min_margin:
-            decision = Decision.ANSWER
+            decision = Outcome.ANSWER
         elif top >= s.min_answer_score or (top >= s.min_suggest_score and coverage >= s.min_suggest_coverage):
-            decision = Decision.SUGGEST
+            decision = Outcome.SUGGEST
         else:
-            decision = Decision.FALLBACK
+            decision = Outcome.FALLBACK
         return Match(decision, tuple(candidates), tokens, normalized, coverage=coverage)
 
     def respond(self, text: str | None) -> Reply:
@@ -217,32 +219,37 @@ class Engine:
         s = self.settings
         normalized = normalize(text)
         truncated = len(normalized) > s.max_query_chars
-        if not normalized:
-            return Reply(ReplyKind.EMPTY, None)
         match = self._match_normalized(normalized[: s.max_query_chars])
-        if match.decision is Decision.ANSWER:
-            entry = self.kb.get(match.candidates[0].id)
-            assert entry is not None
-            first = [self.kb.get(c.id) for c in match.candidates[1:2] if c.score >= s.min_suggest_score] if match.crisis else []
-            return Reply(ReplyKind.ANSWER, match, entry, related=self._related(entry, first), truncated=truncated)
-        if match.decision is Decision.SUGGEST:
+        if match.decision is Outcome.EMPTY:
+            return Reply(Outcome.EMPTY, match)
+        if match.decision is Outcome.ANSWER:
+            entry = match.candidates[0].entry
+            first = [c.entry for c in match.candidates[1:2] if c.score >= s.min_suggest_score] if match.crisis else []
+            return Reply(Outcome.ANSWER, match, entry, related=self._related(entry, first), truncated=truncated)
+        if match.decision is Outcome.SUGGEST:
             picks = [c for c in match.candidates if c.score >= s.min_suggest_score][: s.max_suggestions]
-            suggestions = tuple(e for e in (self.kb.get(c.id) for c in picks) if e is not None)
-            return Reply(ReplyKind.SUGGEST, match, suggestions=suggestions, truncated=truncated)
-        return Reply(ReplyKind.FALLBACK, match, truncated=truncated)
+            return Reply(Outcome.SUGGEST, match, suggestions=tuple(c.entry for c in picks), truncated=truncated)
+        return Reply(Outcome.FALLBACK, match, truncated=truncated)
 
 
-    def _related(self, entry: Entry, first: list[Entry | None] | None = None) -> tuple[Entry, ...]:
+    def _related(self, entry: Entry, first: list[Entry] | None = None) -> tuple[Entry, ...]:
         """Up to three next questions: any given first, then the entry's own `related` list."""
         found = [*(first or []), *(self.kb.get(r) for r in entry.related)]
         return tuple(dict.fromkeys(e for e in found if e is not None and e.id != entry.id))[:3]
+
+    def inline(self, text: str | None, limit: int = 5) -> tuple[Entry, ...]:
+        """Entries worth offering for an inline query: the plausible candidates, never a fallback's."""
+        match = self.match(text)
+        if match.decision in (Outcome.FALLBACK, Outcome.EMPTY):
+            return ()
+        return tuple(c.entry for c in match.candidates if c.score >= self.settings.min_suggest_score)[:limit]
 
     def reply_for(self, entry_id: str) -> Reply | None:
         """The answer Reply for an entry picked by id (a suggestion, related question or topic); None if unknown."""
         entry = self.kb.get(entry_id)
         if entry is None:
             return None
-        return Reply(ReplyKind.ANSWER, None, entry, related=self._related(entry))
+        return Reply(Outcome.ANSWER, None, entry, related=self._related(entry))
 
 
 def build_engine(kb_path: str | Path, settings: MatchSettings | None = None) -> Engine:

@@ -58,28 +58,36 @@ class KnowledgeBase:
         return tuple(e for e in self.entries if e.category == category)
 
 
-class Decision(str, Enum):
-    """What the engine decided to do with a message."""
+class Outcome(str, Enum):
+    """What the core decided to do with a message: the one vocabulary of the core, adapters and tools."""
 
     ANSWER = "answer"
     SUGGEST = "suggest"
-    FALLBACK = "fallback"
+    FALLBACK = "fallback"  # an explicit "no answer": never carries an entry
+    EMPTY = "empty"  # nothing to match: blank, emoji-only, punctuation-only; left out of quality metrics
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """One ranked entry for a message."""
+    """One ranked entry for a message, carrying the entry itself."""
 
-    id: str
-    question: str
+    entry: Entry
     score: float
+
+    @property
+    def id(self) -> str:
+        return self.entry.id
+
+    @property
+    def question(self) -> str:
+        return self.entry.question
 
 
 @dataclass(frozen=True)
 class Match:
     """The engine's verdict on one message: decision, ranking and tokens used."""
 
-    decision: Decision
+    decision: Outcome
     candidates: tuple[Candidate, ...]
     tokens: tuple[str, ...]
     normalized: str = ""
@@ -92,25 +100,16 @@ class Match:
 
     @property
     def answer_id(self) -> str | None:
-        if self.decision is Decision.ANSWER and self.candidates:
+        if self.decision is Outcome.ANSWER and self.candidates:
             return self.candidates[0].id
         return None
-
-
-class ReplyKind(str, Enum):
-    """What an adapter has to render."""
-
-    ANSWER = "answer"
-    SUGGEST = "suggest"
-    FALLBACK = "fallback"
-    EMPTY = "empty"  # nothing to match: blank, emoji-only, punctuation-only
 
 
 @dataclass(frozen=True)
 class Reply:
     """Everything an adapter needs to render one response, decided by the core."""
 
-    kind: ReplyKind
+    kind: Outcome
     match: Match | None
     entry: Entry | None = None  # the answer (ANSWER)
     suggestions: tuple[Entry, ...] = ()  # "did you mean" (SUGGEST)

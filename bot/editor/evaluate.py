@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from bot.core.engine import Engine
-from bot.core.model import ReplyKind
+from bot.core.model import Outcome
 
 
 class EvalFileError(ValueError):
@@ -117,17 +117,18 @@ def evaluate(engine: Engine, items: list[EvalItem]) -> EvalReport:
         reply = engine.respond(item.q)
         elapsed = (time.perf_counter() - start) * 1000
         match = reply.match
-        decision = match.decision.value if match else "fallback"
+        decision = reply.kind.value
         top = tuple((c.id, c.score) for c in (match.candidates[:3] if match else ()))
-        if reply.kind is ReplyKind.ANSWER and reply.entry:
+        if reply.kind is Outcome.ANSWER and reply.entry:
             shown: tuple[str, ...] = (reply.entry.id,)
-        elif reply.kind is ReplyKind.SUGGEST:
+        elif reply.kind is Outcome.SUGGEST:
             shown = tuple(e.id for e in reply.suggestions)
         else:
             shown = ()
         results.append(EvalResult(item, decision, top, shown, elapsed))
-    in_scope = [r for r in results if r.in_scope]
-    oos = [r for r in results if not r.in_scope]
+    scored = [r for r in results if r.decision != Outcome.EMPTY.value]  # nothing to match: not a quality event
+    in_scope = [r for r in scored if r.in_scope]
+    oos = [r for r in scored if not r.in_scope]
     total = len(results) or 1
     metrics = {
         "questions": len(results),

@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 from bot.core import markup
 from bot.config import ConfigError
 from bot.core.engine import Engine
-from bot.core.model import Decision, Entry
+from bot.core.model import Outcome, Entry
 from bot.core.normalize import normalize, to_simplified
 
 MIN_ALTERNATES = 8
@@ -145,12 +145,12 @@ def check_collisions(engine: Engine, lines: _Lines) -> Iterable[LintWarning]:
                                   "(only stopwords or punctuation): it can never match")
                 continue
             if top.id == entry.id:
-                if match.decision is Decision.SUGGEST and len(match.candidates) > 1:
+                if match.decision is Outcome.SUGGEST and len(match.candidates) > 1:
                     rival = match.candidates[1]
                     yield LintWarning(entry.file, line, "ambiguous",
                                       f"{what} {text!r} of '{entry.id}' ({top.score:.2f}) is too close to "
                                       f"'{rival.id}' ({rival.score:.2f}): users typing it get \"did you mean\"")
-                elif match.decision is Decision.FALLBACK:
+                elif match.decision is Outcome.FALLBACK:
                     yield LintWarning(entry.file, line, "weak-alternate",
                                       f"{what} {text!r} of '{entry.id}' ranks its entry first ({top.score:.2f}) "
                                       "but too weakly to be answered: use words that name the topic")

@@ -240,12 +240,10 @@ async def show_entry(update: Update, context: ContextTypes.DEFAULT_TYPE, action:
     query = update.callback_query
     app = deps(context).app
     entry = callbacks.resolve_entry(app.kb, action.ref)
-    reply = app.engine.reply_for(entry.id) if entry is not None else None
+    reply = app.open(entry.id, CHANNEL, picked=action.kind == callbacks.PICK) if entry is not None else None
     if reply is None:  # removed by a reload since the button was sent
         await query.answer(texts.ENTRY_GONE)
         return
-    if action.kind == callbacks.PICK:
-        app.picked(reply.entry.id, CHANNEL)
     await query.answer()
     if update.effective_chat is not None:
         await send(update, context, render.render_reply(reply))
@@ -271,7 +269,7 @@ async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.inline_query
     app = deps(context).app
     text = query.query.strip()
-    entries = render.inline_entries(app.kb, app.engine.match(text), app.settings.match.min_suggest_score) if text else ()
+    entries = app.inline(text) if text else ()
     button = None if entries else InlineQueryResultsButton(texts.INLINE_ASK_PRIVATELY,
                                                             start_parameter=INLINE_START_PARAMETER)
     await query.answer([render.inline_article(e) for e in entries], cache_time=INLINE_CACHE_SECONDS, button=button)

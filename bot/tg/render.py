@@ -18,7 +18,7 @@ from telegram import (
 from telegram.constants import ParseMode
 
 from bot.core import markup, texts
-from bot.core.model import Decision, Entry, KnowledgeBase, Match, Reply, ReplyKind
+from bot.core.model import Outcome, Entry, KnowledgeBase, Match, Reply
 from bot.tg import callbacks
 
 MAX_MESSAGE = 4096  # Telegram's limit for one message
@@ -136,13 +136,13 @@ def render_entry(entry: Entry, related: Sequence[Entry] = (), truncated: bool = 
 
 def render_reply(reply: Reply) -> list[Message]:
     """Render any Reply the core decided on."""
-    if reply.kind is ReplyKind.ANSWER and reply.entry is not None:
+    if reply.kind is Outcome.ANSWER and reply.entry is not None:
         return render_entry(reply.entry, reply.related, reply.truncated)
     prefix = esc(texts.TRUNCATED) + "\n\n" if reply.truncated else ""
-    if reply.kind is ReplyKind.SUGGEST and reply.suggestions:
+    if reply.kind is Outcome.SUGGEST and reply.suggestions:
         rows = [_button(e.question, callbacks.for_entry(callbacks.PICK, e.id)) for e in reply.suggestions[:3]]
         return [(prefix + esc(texts.SUGGEST_INTRO), InlineKeyboardMarkup(rows))]
-    if reply.kind is ReplyKind.EMPTY:
+    if reply.kind is Outcome.EMPTY:
         return [(prefix + esc(texts.EMPTY), None)]
     return [(prefix + esc(texts.FALLBACK), InlineKeyboardMarkup([_button(texts.BROWSE_TOPICS, callbacks.for_topics(0))]))]
 
@@ -211,14 +211,6 @@ def stats_message(stats: Mapping[str, int]) -> Message:
 
 
 # --- inline mode -------------------------------------------------------------------------------------
-
-def inline_entries(kb: KnowledgeBase, match: Match, min_score: float) -> tuple[Entry, ...]:
-    """Entries to offer for an inline query: the ranked candidates the core considers plausible."""
-    if match.decision is Decision.FALLBACK:
-        return ()
-    found = (kb.get(c.id) for c in match.candidates if c.score >= min_score)
-    return tuple(e for e in found if e is not None)[:MAX_INLINE_RESULTS]
-
 
 def _summary(entry: Entry, limit: int = 60) -> str:
     text = " ".join(markup.plain(entry.answer).split())

@@ -16,7 +16,7 @@ from bot.core import texts
 from bot.app import ReloadResult, XinZhi
 from bot.config import Settings
 from bot.console.chat import ChatSession
-from bot.core.model import Reply, ReplyKind
+from bot.core.model import Reply, Outcome
 from bot.storage.store import Store
 from bot.console.termwrap import display_width
 
@@ -58,7 +58,7 @@ def ambiguous_question(app: XinZhi) -> tuple[str, Reply]:
     """A question the engine answers with "did you mean" on this KB (found, not assumed: thresholds get tuned)."""
     for question in ("催收上门", "上门催收", "家里来了催收", "催收来了", "催收上门了"):
         reply = XinZhi(app.settings, engine=app.engine).respond(question)  # a fresh app: no counters, no log
-        if reply.kind is ReplyKind.SUGGEST and len(reply.suggestions) >= 2:
+        if reply.kind is Outcome.SUGGEST and len(reply.suggestions) >= 2:
             return question, reply
     raise AssertionError("no question in the list gets two or more suggestions on the test KB")
 

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from bot.editor.evaluate import evaluate, load_eval_file
-from bot.core.model import Decision
+from bot.core.model import Outcome
 
 EVAL = Path(__file__).resolve().parents[1] / "data" / "eval.yaml"
 
@@ -49,4 +49,4 @@ def test_no_alternate_is_stolen_by_another_entry(real_engine):
 def test_every_required_topic_is_answered_by_its_own_question(real_engine):
     for entry in real_engine.kb.entries:
         m = real_engine.match(entry.question)
-        assert m.decision is Decision.ANSWER and m.candidates[0].id == entry.id, entry.id
+        assert m.decision is Outcome.ANSWER and m.candidates[0].id == entry.id, entry.id

@@ -5,7 +5,7 @@ import pytest
 from bot.core.settings import MatchSettings
 from bot.core.engine import Engine, build_engine
 from bot.core.loader import load_kb
-from bot.core.model import Decision, ReplyKind
+from bot.core.model import Outcome
 
 
 @pytest.fixture
@@ -15,7 +15,7 @@ def engine(tiny_kb):
 
 def test_exact_question_is_answered(engine):
     m = engine.match("上门催收合法吗?")
-    assert m.decision is Decision.ANSWER
+    assert m.decision is Outcome.ANSWER
     assert m.answer_id == "collection-home-visit-legality"
     assert all(m.top.score > c.score for c in m.candidates[1:])
 
@@ -39,23 +39,23 @@ def test_ranking_prefers_the_entry_with_the_informative_words(engine):
 
 def test_unrelated_question_falls_back_without_an_answer(engine):
     m = engine.match("红烧肉怎么做才好吃")
-    assert m.decision is Decision.FALLBACK
+    assert m.decision is Outcome.FALLBACK
     assert m.answer_id is None
     reply = engine.respond("红烧肉怎么做才好吃")
-    assert reply.kind is ReplyKind.FALLBACK and reply.entry is None and reply.suggestions == ()
+    assert reply.kind is Outcome.FALLBACK and reply.entry is None and reply.suggestions == ()
 
 
 def test_one_word_query_is_not_a_confident_answer_to_everything(engine):
     # a single shared word must not look like a perfect match (the token_set_ratio trap)
     m = engine.match("征信")
-    assert m.decision is not Decision.ANSWER or m.top.score - m.candidates[1].score >= engine.settings.min_margin
+    assert m.decision is not Outcome.ANSWER or m.top.score - m.candidates[1].score >= engine.settings.min_margin
 
 
 def test_close_candidates_become_suggestions(tiny_kb):
     strict = replace(MatchSettings(), min_answer_score=0.99, min_suggest_score=0.1, min_suggest_coverage=0.0)
     engine = build_engine(tiny_kb, strict)
     reply = engine.respond("征信查询和不良记录")
-    assert reply.kind is ReplyKind.SUGGEST
+    assert reply.kind is Outcome.SUGGEST
     ids = {e.id for e in reply.suggestions}
     assert {"credit-report-query", "credit-report-retention"} <= ids
     assert len(reply.suggestions) <= 3
@@ -64,23 +64,23 @@ def test_close_candidates_become_suggestions(tiny_kb):
 def test_mid_confidence_suggestions_need_a_message_the_kb_mostly_understands(tiny_kb):
     base = replace(MatchSettings(), min_answer_score=0.99, min_suggest_score=0.05)
     text = "征信报告和红烧肉股票基金"  # one known word, three unknown ones
-    assert build_engine(tiny_kb, replace(base, min_suggest_coverage=0.0)).respond(text).kind is ReplyKind.SUGGEST
+    assert build_engine(tiny_kb, replace(base, min_suggest_coverage=0.0)).respond(text).kind is Outcome.SUGGEST
     m = build_engine(tiny_kb, replace(base, min_suggest_coverage=0.75)).match(text)
-    assert m.coverage < 0.75 and m.decision is Decision.FALLBACK
+    assert m.coverage < 0.75 and m.decision is Outcome.FALLBACK
 
 
 def test_margin_setting_controls_answer_vs_suggest(tiny_kb):
     text = "征信报告在哪打印"
     loose = build_engine(tiny_kb, replace(MatchSettings(), min_margin=0.0, min_answer_score=0.1))
     tight = build_engine(tiny_kb, replace(MatchSettings(), min_margin=0.99, min_answer_score=0.1))
-    assert loose.match(text).decision is Decision.ANSWER
-    assert tight.match(text).decision is Decision.SUGGEST
+    assert loose.match(text).decision is Outcome.ANSWER
+    assert tight.match(text).decision is Outcome.SUGGEST
 
 
 @pytest.mark.parametrize("text", ["我欠了好多网贷,真的不想活了", "还不起钱想跳楼", "壓力太大想自殺", "一了百了算了"])
 def test_crisis_messages_lead_with_mental_health_support(engine, text):
     m = engine.match(text)
-    assert m.crisis and m.decision is Decision.ANSWER
+    assert m.crisis and m.decision is Outcome.ANSWER
     assert m.candidates[0].id == "support-mental-health"
     assert engine.respond(text).entry.id == "support-mental-health"
 
@@ -93,18 +93,18 @@ def test_crisis_override_keeps_the_debt_topic_as_related(engine):
 
 def test_answer_reply_carries_related_entries(engine):
     reply = engine.respond("上门催收合法吗")
-    assert reply.kind is ReplyKind.ANSWER
+    assert reply.kind is Outcome.ANSWER
     assert [e.id for e in reply.related] == ["collection-contacts-third-party"]
 
 
 def test_empty_and_emoji_only_messages(engine):
     for text in ("", "   ", None, "😭😭😭", "!!!"):
         reply = engine.respond(text)
-        assert reply.kind is ReplyKind.EMPTY and reply.entry is None
+        assert reply.kind is Outcome.EMPTY and reply.entry is None
 
 
 def test_stopword_only_message_falls_back(engine):
-    assert engine.respond("怎么办啊").kind is ReplyKind.FALLBACK
+    assert engine.respond("怎么办啊").kind is Outcome.FALLBACK
 
 
 def test_huge_message_is_truncated_and_flagged(engine):
@@ -117,7 +117,7 @@ def test_query_is_pure_and_results_are_frozen(engine):
     a, b = engine.match("爆通讯录怎么办"), engine.match("爆通讯录怎么办")
     assert a == b
     with pytest.raises(FrozenInstanceError):
-        a.decision = Decision.FALLBACK  # type: ignore[misc]
+        a.decision = Outcome.FALLBACK  # type: ignore[misc]
 
 
 def test_scores_are_between_zero_and_one(engine):

@@ -1,7 +1,7 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.core.model import Match, Reply, ReplyKind
+from bot.core.model import Match, Reply, Outcome
 
 texts = st.one_of(
     st.text(),
@@ -17,8 +17,8 @@ texts = st.one_of(
 def test_any_string_returns_a_result_without_raising(real_engine, text):
     reply = real_engine.respond(text)
     assert isinstance(reply, Reply)
-    assert reply.kind in set(ReplyKind)
-    if reply.kind is ReplyKind.ANSWER:
+    assert reply.kind in set(Outcome)
+    if reply.kind is Outcome.ANSWER:
         assert reply.entry is not None and reply.entry.id == reply.match.candidates[0].id
     if reply.match is not None:
         assert isinstance(reply.match, Match)

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from bot.core import texts
-from bot.core.model import Entry, ReplyKind
+from bot.core.model import Entry, Outcome
 from bot.tg import callbacks, render
 from tests.tg.fakebotapi import check_html
 from tests.tg.tgkb import CRISIS_Q, DIRECT, FALLBACK_Q, LONG_ID, LONG_Q, SUGGEST_IDS, SUGGEST_Q, UPDATED
@@ -22,7 +22,7 @@ def data_of(keyboard) -> list[str]:
 
 
 def test_answer_escapes_kb_text_and_converts_markup(app):
-    [(text, keyboard)] = render.render_reply(app.engine.respond("上门催收合法吗"))
+    [(text, keyboard)] = render.render_reply(app.respond("上门催收合法吗"))
     assert check_html(text)[0] == ""
     assert "威胁 &lt;暴力&gt; &amp; 恐吓" in text  # KB text escaped, not interpreted
     assert "<b>上门催收合法吗?</b>" in text  # the question answered, as a title
@@ -48,7 +48,7 @@ def test_callback_data_fits_64_bytes_and_finds_the_entry_again(app):
     short = callbacks.for_entry(callbacks.ANSWER, "collection-contacts")
     assert short == "a:collection-contacts"  # ids, not question text
     every = [d for i in range(len(app.kb.categories)) for p in range(3) for d in data_of(render.category_page(app.kb, i, p)[1])]
-    every += [d for e in app.kb.entries for m in render.render_reply(app.engine.reply_for(e.id)) if m[1]
+    every += [d for e in app.kb.entries for m in render.render_reply(app.open(e.id)) if m[1]
               for d in data_of(m[1])]
     assert every and all(len(d.encode()) <= 64 for d in every)
 
@@ -59,7 +59,7 @@ def test_foreign_callback_data_is_ignored(data):
 
 
 def test_long_answer_is_split_at_paragraph_boundaries(app):
-    reply = app.engine.respond(LONG_Q)
+    reply = app.respond(LONG_Q)
     messages = render.render_reply(reply)
     assert len(messages) >= 2
     assert all(render.units(t) <= 4096 and check_html(t)[0] == "" for t, _ in messages)
@@ -82,20 +82,20 @@ def test_a_paragraph_longer_than_a_message_is_still_valid_html():
 
 
 def test_suggest_fallback_empty_and_truncated(app):
-    [(text, keyboard)] = render.render_reply(app.engine.respond(SUGGEST_Q))
+    [(text, keyboard)] = render.render_reply(app.respond(SUGGEST_Q))
     assert text == texts.SUGGEST_INTRO
     assert {d.split(":", 1)[1] for d in data_of(keyboard)} == SUGGEST_IDS
     assert all(d.startswith("p:") for d in data_of(keyboard))
-    [(text, keyboard)] = render.render_reply(app.engine.respond(FALLBACK_Q))
+    [(text, keyboard)] = render.render_reply(app.respond(FALLBACK_Q))
     assert text == html.escape(texts.FALLBACK, quote=False) and data_of(keyboard) == ["t:0"]
-    assert render.render_reply(app.engine.respond("😀🙏")) == [(texts.EMPTY, None)]
+    assert render.render_reply(app.respond("😀🙏")) == [(texts.EMPTY, None)]
     long_question = "上门催收合法吗" + "啊" * 600
-    first = render.render_reply(app.engine.respond(long_question))[0][0]
+    first = render.render_reply(app.respond(long_question))[0][0]
     assert first.startswith(html.escape(texts.TRUNCATED, quote=False) + "\n\n<b>上门催收合法吗?</b>")
 
 
 def test_crisis_answer_leads(app):
-    reply = app.engine.respond(CRISIS_Q)
+    reply = app.respond(CRISIS_Q)
     text, keyboard = render.render_reply(reply)[0]
     assert text.startswith("<b>债务压力太大,觉得活不下去了怎么办?</b>") and "12356" in text
 
@@ -120,18 +120,17 @@ def test_topic_browser_pages(app):
 
 
 def test_without_feedback_keeps_related_rows(app):
-    [(_, keyboard)] = render.render_reply(app.engine.reply_for("collection-contacts"))
+    [(_, keyboard)] = render.render_reply(app.open("collection-contacts"))
     assert data_of(render.without_feedback(keyboard)) == ["a:collection-home-visit-legality"]
     bare = app.kb.get("credit-report-check")
     assert render.without_feedback(render.render_entry(bare)[0][1]) is None
 
 
 def test_inline_entries_use_plausible_candidates_only(app):
-    min_score = app.settings.match.min_suggest_score
-    assert render.inline_entries(app.kb, app.engine.match(FALLBACK_Q), min_score) == ()
-    crisis = render.inline_entries(app.kb, app.engine.match(CRISIS_Q), min_score)
+    assert app.inline(FALLBACK_Q) == ()
+    crisis = app.inline(CRISIS_Q)
     assert crisis[0].id == "support-mental-health" and len(crisis) <= 5
-    assert {e.id for e in render.inline_entries(app.kb, app.engine.match(SUGGEST_Q), min_score)} >= SUGGEST_IDS
+    assert {e.id for e in app.inline(SUGGEST_Q)} >= SUGGEST_IDS
     article = render.inline_article(app.kb.get(LONG_ID))
     assert len(article.id.encode()) <= 64
     content = render.inline_article(app.kb.get("literacy-long-guide")).input_message_content
@@ -146,5 +145,5 @@ def test_stats_message_shows_every_counter():
 
 def test_direct_questions_of_the_test_kb_are_answers(app):
     for question, entry_id in DIRECT.items():
-        reply = app.engine.respond(question)
-        assert reply.kind is ReplyKind.ANSWER and reply.entry.id == entry_id
+        reply = app.respond(question)
+        assert reply.kind is Outcome.ANSWER and reply.entry.id == entry_id
