@@ -183,8 +183,7 @@ def _run_validate(args: argparse.Namespace, settings: Settings, out: TextIO | No
 
 
 def _settings_for(args: argparse.Namespace) -> Settings:
-    settings = load_settings()
-    return settings.with_overrides(kb_path=getattr(args, "kb", None))
+    return load_settings(kb_flag=getattr(args, "kb", None))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -16,12 +16,33 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; the message names it."""
 
 
-def default_kb_path() -> Path:
-    """Find the knowledge base shipped with the package (wheel) or the source checkout."""
+def bundled_kb_path() -> Path:
+    """Find the knowledge base shipped with the package (wheel) or beside the source tree."""
     for candidate in (PACKAGE_DIR / "_kb", PACKAGE_DIR.parent / "knowledge"):
         if candidate.is_dir():
             return candidate
     return PACKAGE_DIR.parent / "knowledge"
+
+
+def resolve_kb(flag: Path | None, env: Mapping[str, str], cwd: Path | None = None) -> tuple[Path, str]:
+    """Choose the KB folder: --kb, then XINZHI_KB, then ./knowledge in the current directory, then the bundled one.
+
+    Returns (path, source) so every command can say which one it uses. An editor working in a checkout
+    therefore always checks the folder they edit, never the copy installed in site-packages.
+    """
+    if flag is not None:
+        return Path(flag).expanduser(), "--kb"
+    if env.get("XINZHI_KB"):
+        return Path(env["XINZHI_KB"]).expanduser(), "XINZHI_KB"
+    local = (cwd or Path.cwd()) / "knowledge"
+    if local.is_dir() and any(local.glob("*.yaml")):
+        return local, "./knowledge"
+    return bundled_kb_path(), "bundled"
+
+
+def default_kb_path() -> tuple[Path, str]:
+    """The KB folder chosen without a flag or environment variable (./knowledge, else the bundled one)."""
+    return resolve_kb(None, {})
 
 
 def default_db_path() -> Path:
@@ -31,28 +52,75 @@ def default_db_path() -> Path:
 
 
 @dataclass(frozen=True)
-class Settings:
-    """All runtime settings of one XinZhi process."""
+class StorageSettings:
+    """Where and how long the privacy-safe event log keeps its rows."""
 
-    kb_path: Path = field(default_factory=default_kb_path)
-    match: MatchSettings = field(default_factory=MatchSettings)
     log_enabled: bool = True
     db_path: Path = field(default_factory=default_db_path)
     log_days: int = 90
-    hash_secret: str = ""
-    telegram_token: str = ""
-    telegram_base_url: str = ""
+    hash_secret: str = ""  # key for hashing anything per-user
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    """What the Telegram adapter needs: token, API server, webhook, admins and limits."""
+
+    token: str = ""
+    base_url: str = ""
     admin_ids: frozenset[int] = frozenset()
     webhook_url: str = ""
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     webhook_secret: str = ""
     rate_limit_per_minute: int = 20
-    watch_interval: float = 2.0
+
+
+_STORAGE_FIELDS = {"log_enabled", "db_path", "log_days", "hash_secret"}
+_TELEGRAM_FIELDS = {"telegram_token": "token", "telegram_base_url": "base_url", "admin_ids": "admin_ids",
+                    "webhook_url": "webhook_url", "webhook_listen": "webhook_listen", "webhook_port": "webhook_port",
+                    "webhook_secret": "webhook_secret", "rate_limit_per_minute": "rate_limit_per_minute"}
+
+
+@dataclass(frozen=True, init=False)
+class Settings:
+    """All runtime settings of one XinZhi process, grouped by who uses them."""
+
+    kb_path: Path
+    kb_source: str  # which rule chose kb_path: --kb, XINZHI_KB, ./knowledge or bundled
+    match: MatchSettings
+    storage: StorageSettings
+    telegram: TelegramSettings
+    watch_interval: float
+
+    def __init__(self, kb_path: Path | None = None, kb_source: str = "", match: MatchSettings | None = None,
+                 storage: StorageSettings | None = None, telegram: TelegramSettings | None = None,
+                 watch_interval: float = 2.0, **flat: object) -> None:
+        """Build settings; flat keywords (db_path=…, telegram_token=…) fill the groups, for tests and flags."""
+        if kb_path is None:
+            kb_path, kb_source = default_kb_path()
+        unknown = set(flat) - _STORAGE_FIELDS - set(_TELEGRAM_FIELDS)
+        if unknown:
+            raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+        storage = replace(storage or StorageSettings(), **{k: v for k, v in flat.items() if k in _STORAGE_FIELDS})
+        telegram = replace(telegram or TelegramSettings(),
+                           **{_TELEGRAM_FIELDS[k]: v for k, v in flat.items() if k in _TELEGRAM_FIELDS})
+        for name, value in (("kb_path", Path(kb_path)), ("kb_source", kb_source or "given"),
+                            ("match", match or MatchSettings()), ("storage", storage), ("telegram", telegram),
+                            ("watch_interval", watch_interval)):
+            object.__setattr__(self, name, value)
 
     def with_overrides(self, **changes: object) -> "Settings":
         """Return a copy with the non-None values replaced (CLI flags win)."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if not changes:
+            return self
+        base: dict[str, object] = dict(kb_path=self.kb_path, kb_source=self.kb_source, match=self.match,
+                                       storage=self.storage, telegram=self.telegram,
+                                       watch_interval=self.watch_interval)
+        if "kb_path" in changes and "kb_source" not in changes:
+            changes["kb_source"] = "--kb"
+        base.update({k: changes.pop(k) for k in list(changes) if k in base})
+        return Settings(**base, **changes)  # type: ignore[arg-type]
 
 
 TOKEN_RE = re.compile(r"^\d{5,16}:[A-Za-z0-9_-]{30,}$")
@@ -96,8 +164,8 @@ def parse_admin_ids(raw: str) -> frozenset[int]:
     return frozenset(ids)
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Build Settings from environment variables (os.environ by default)."""
+def load_settings(env: Mapping[str, str] | None = None, kb_flag: Path | None = None) -> Settings:
+    """Build Settings from environment variables (os.environ by default) and the --kb flag."""
     env = os.environ if env is None else env
     match = MatchSettings(
         min_answer_score=_float(env, "XINZHI_MIN_ANSWER_SCORE", MatchSettings.min_answer_score),
@@ -108,22 +176,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     log_flag = env.get("XINZHI_LOG", "on").strip().lower()
     if log_flag not in {"on", "off", "1", "0", "true", "false", "yes", "no", ""}:
         raise ConfigError(f"XINZHI_LOG must be 'on' or 'off', got {log_flag!r}")
-    kwargs: dict[str, object] = dict(
-        match=match,
+    storage = StorageSettings(
         log_enabled=log_flag not in {"off", "0", "false", "no"},
+        db_path=Path(env["XINZHI_DB"]).expanduser() if env.get("XINZHI_DB") else default_db_path(),
         log_days=_int(env, "XINZHI_LOG_DAYS", 90, minimum=1),
         hash_secret=env.get("XINZHI_HASH_SECRET", ""),
-        telegram_token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
-        telegram_base_url=env.get("TELEGRAM_BASE_URL", "").strip(),
+    )
+    telegram = TelegramSettings(
+        token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
+        base_url=env.get("TELEGRAM_BASE_URL", "").strip(),
         admin_ids=parse_admin_ids(env.get("XINZHI_ADMIN_IDS", "")),
         webhook_secret=env.get("XINZHI_WEBHOOK_SECRET", ""),
         rate_limit_per_minute=_int(env, "XINZHI_RATE_LIMIT", 20, minimum=1),
     )
-    if env.get("XINZHI_KB"):
-        kwargs["kb_path"] = Path(env["XINZHI_KB"]).expanduser()
-    if env.get("XINZHI_DB"):
-        kwargs["db_path"] = Path(env["XINZHI_DB"]).expanduser()
-    return Settings(**kwargs)  # type: ignore[arg-type]
+    kb_path, kb_source = resolve_kb(kb_flag, env)
+    return Settings(kb_path=kb_path, kb_source=kb_source, match=match, storage=storage, telegram=telegram)
 
 
 def read_token_file(path: str | Path) -> str:

@@ -43,7 +43,7 @@ def settings(kb_path: Path, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def store(settings: Settings):
-    with Store(settings.db_path, settings.log_days) as s:
+    with Store(settings.storage.db_path, settings.storage.log_days) as s:
         yield s
 
 

@@ -293,7 +293,7 @@ def open_log(settings: Settings):
     try:
         return Store.from_settings(settings)
     except (OSError, sqlite3.Error, StoreError) as exc:
-        raise ConfigError(f"XINZHI_DB={settings.db_path}: cannot open the log ({exc}); "
+        raise ConfigError(f"XINZHI_DB={settings.storage.db_path}: cannot open the log ({exc}); "
                           "fix the path or run with XINZHI_LOG=off") from None
 
 

@@ -168,11 +168,11 @@ def run_gaps(args: argparse.Namespace, settings: Settings, out: TextIO | None = 
 
     out = out or sys.stdout
     days, limit = max(args.days, 1), max(args.limit, 1)
-    if not settings.db_path.exists():
-        why = " (logging is off: XINZHI_LOG=off)" if not settings.log_enabled else ""
-        out.write(f"No log at {settings.db_path} yet: nothing has been recorded{why}.\n")
+    if not settings.storage.db_path.exists():
+        why = " (logging is off: XINZHI_LOG=off)" if not settings.storage.log_enabled else ""
+        out.write(f"No log at {settings.storage.db_path} yet: nothing has been recorded{why}.\n")
         return 0
-    with Store(settings.db_path, settings.log_days) as store:
+    with Store(settings.storage.db_path, settings.storage.log_days) as store:
         unanswered = store.unanswered(days)
         feedback = store.feedback_counts(days)
         picks = store.pick_counts(days)

@@ -109,9 +109,9 @@ class Store:
     @classmethod
     def from_settings(cls, settings: Settings) -> "Store | None":
         """Open the log named by the settings, or None when XINZHI_LOG=off (then no file is created)."""
-        if not settings.log_enabled:
+        if not settings.storage.log_enabled:
             return None
-        return cls(settings.db_path, settings.log_days)
+        return cls(settings.storage.db_path, settings.storage.log_days)
 
     # --- schema ----------------------------------------------------------------------------------
     @property

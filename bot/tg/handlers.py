@@ -135,7 +135,7 @@ async def reply_fixed(update: Update, context: ContextTypes.DEFAULT_TYPE, messag
 
 def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     user = update.effective_user
-    return user is not None and user.id in deps(context).settings.admin_ids
+    return user is not None and user.id in deps(context).settings.telegram.admin_ids
 
 
 # --- commands ----------------------------------------------------------------------------------------

@@ -89,7 +89,7 @@ def build_application(app: XinZhi, settings: Settings, *, rate_limiter: BaseRate
     quiet_library_loggers()
     builder = (
         ApplicationBuilder()
-        .token(settings.telegram_token)
+        .token(settings.telegram.token)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(rate_limiter or AIORateLimiter(max_retries=FLOOD_RETRIES))
         .concurrent_updates(ChatOrderedProcessor(concurrency))
@@ -97,21 +97,21 @@ def build_application(app: XinZhi, settings: Settings, *, rate_limiter: BaseRate
         .write_timeout(request_timeout).pool_timeout(request_timeout)
         .post_init(register_commands)
     )
-    if settings.telegram_base_url:
-        builder = builder.base_url(bot_api_base_url(settings.telegram_base_url))
+    if settings.telegram.base_url:
+        builder = builder.base_url(bot_api_base_url(settings.telegram.base_url))
     application = builder.build()
-    limiter = UserRateLimiter(settings.rate_limit_per_minute, settings.hash_secret)
+    limiter = UserRateLimiter(settings.telegram.rate_limit_per_minute, settings.storage.hash_secret)
     register(application, Deps(app, settings, limiter))
     return application
 
 
 def webhook_secret(settings: Settings) -> str:
     """The secret Telegram must send with every webhook request (random when not configured)."""
-    if not settings.webhook_secret:
+    if not settings.telegram.webhook_secret:
         return secrets.token_urlsafe(32)
-    if not SECRET_RE.match(settings.webhook_secret):
+    if not SECRET_RE.match(settings.telegram.webhook_secret):
         raise ConfigError("XINZHI_WEBHOOK_SECRET may only use A-Z, a-z, 0-9, _ and - (1 to 256 characters)")
-    return settings.webhook_secret
+    return settings.telegram.webhook_secret
 
 
 OS_SIGNALS = object()  # serve(): stop on SIGINT/SIGTERM (PTB's default)
@@ -119,15 +119,15 @@ OS_SIGNALS = object()  # serve(): stop on SIGINT/SIGTERM (PTB's default)
 
 def serve(application: Application, settings: Settings, *, stop_signals: Sequence[int] | None | object = OS_SIGNALS,
           poll_timeout: float = POLL_TIMEOUT) -> None:
-    """Run until stopped: long polling, or a webhook when settings.webhook_url is set.
+    """Run until stopped: long polling, or a webhook when settings.telegram.webhook_url is set.
 
     Tests pass stop_signals=None to run it in a thread and stop it with `application.stop_running()`.
     """
     extra = {} if stop_signals is OS_SIGNALS else {"stop_signals": stop_signals}
-    if settings.webhook_url:
+    if settings.telegram.webhook_url:
         application.run_webhook(
-            listen=settings.webhook_listen, port=settings.webhook_port,
-            url_path=urlparse(settings.webhook_url).path.lstrip("/"), webhook_url=settings.webhook_url,
+            listen=settings.telegram.webhook_listen, port=settings.telegram.webhook_port,
+            url_path=urlparse(settings.telegram.webhook_url).path.lstrip("/"), webhook_url=settings.telegram.webhook_url,
             secret_token=webhook_secret(settings), allowed_updates=list(ALLOWED_UPDATES),
             bootstrap_retries=BOOTSTRAP_RETRIES, **extra,
         )
@@ -138,7 +138,7 @@ def serve(application: Application, settings: Settings, *, stop_signals: Sequenc
 
 def open_log(settings: Settings) -> EventLog | None:
     """The event log for unanswered questions, picks and feedback (None when XINZHI_LOG=off)."""
-    if not settings.log_enabled:
+    if not settings.storage.log_enabled:
         return None
     from bot.storage.store import Store  # lazy: SQLite is only opened when logging is on
 
@@ -160,14 +160,14 @@ def start_watcher(app: XinZhi) -> "KBWatcher":
 
 
 def _settings_from_args(args: argparse.Namespace, settings: Settings) -> Settings:
-    token = require_token(read_token_file(args.token_file) if args.token_file else settings.telegram_token)
+    token = require_token(read_token_file(args.token_file) if args.token_file else settings.telegram.token)
     settings = settings.with_overrides(telegram_token=token, webhook_url=args.webhook_url,
                                        webhook_listen=args.listen, webhook_port=args.port)
-    if not settings.webhook_url and (args.listen or args.port):
+    if not settings.telegram.webhook_url and (args.listen or args.port):
         raise ConfigError("--listen and --port need --webhook-url (without it the bot uses long polling)")
-    if not 0 < settings.webhook_port < 65536:
-        raise ConfigError(f"--port must be between 1 and 65535, got {settings.webhook_port}")
-    if settings.webhook_url:
+    if not 0 < settings.telegram.webhook_port < 65536:
+        raise ConfigError(f"--port must be between 1 and 65535, got {settings.telegram.webhook_port}")
+    if settings.telegram.webhook_url:
         webhook_secret(settings)  # fail fast on a malformed secret
     return settings
 
@@ -175,7 +175,7 @@ def _settings_from_args(args: argparse.Namespace, settings: Settings) -> Setting
 def main(args: argparse.Namespace, settings: Settings) -> int:
     """`xinzhi telegram`: check the settings, open the log, start the watcher, serve until stopped."""
     settings = _settings_from_args(args, settings)
-    protect_logs(settings.telegram_token)
+    protect_logs(settings.telegram.token)
     log = open_log(settings)
     app = XinZhi(settings, log=log)
     watcher = start_watcher(app)

@@ -213,7 +213,7 @@ def test_picking_an_entry_removed_by_a_reload(app: XinZhi, kb_path: Path) -> Non
 # --- the real command --------------------------------------------------------------------------
 
 def run_chat(settings: Settings, stdin: str | Path, *extra_env: tuple[str, str]) -> subprocess.CompletedProcess:
-    env = {**os.environ, "XINZHI_DB": str(settings.db_path), "PYTHONIOENCODING": "utf-8", **dict(extra_env)}
+    env = {**os.environ, "XINZHI_DB": str(settings.storage.db_path), "PYTHONIOENCODING": "utf-8", **dict(extra_env)}
     env.pop("COLUMNS", None)
     if isinstance(stdin, Path):
         with stdin.open("rb") as f:
@@ -232,7 +232,7 @@ def test_piped_subprocess_answers_each_line(settings: Settings) -> None:
     assert "【催收人员上门了该怎么应对?】" in out
     assert out.rstrip().endswith(texts.FALLBACK.rstrip())
     assert texts.CONSOLE_PROMPT not in out and "\x1b[" not in out
-    conn = sqlite3.connect(settings.db_path)
+    conn = sqlite3.connect(settings.storage.db_path)
     assert conn.execute("SELECT text, channel FROM unanswered").fetchall() == [("附近有什么好吃的 [邮箱]", "console")]
     conn.close()
 
@@ -245,7 +245,7 @@ def test_subprocess_reads_a_file_of_questions_with_log_off(settings: Settings, t
     assert proc.returncode == 0, proc.stderr.decode()
     assert out.index("【信用卡欠款还不上会坐牢吗?】") < out.index("【逾期多久会上征信?有宽限期吗?】")
     assert out.count(texts.DISCLAIMER) == 2
-    assert not settings.db_path.exists() and not settings.db_path.parent.exists()
+    assert not settings.storage.db_path.exists() and not settings.storage.db_path.parent.exists()
 
 
 def test_subprocess_with_a_broken_kb_fails_with_file_and_line(settings: Settings) -> None:

@@ -240,8 +240,8 @@ def test_group_questions_groups_similar_wordings() -> None:
 
 
 def test_gaps_lists_unanswered_groups_thumbs_down_and_picks(capsys, monkeypatch, settings, kb_path) -> None:
-    monkeypatch.setenv("XINZHI_DB", str(settings.db_path))  # the environment is the I/O edge
-    with Store(settings.db_path) as store:
+    monkeypatch.setenv("XINZHI_DB", str(settings.storage.db_path))  # the environment is the I/O edge
+    with Store(settings.storage.db_path) as store:
         for text in ["附近有什么好吃的", "附近有什么好吃的呀", "附近有啥好吃的", "我的手机13812345678丢了", "猫不吃饭怎么办"]:
             store.record_unanswered(text, "telegram")
         for positive in (False, False, True):
@@ -249,7 +249,7 @@ def test_gaps_lists_unanswered_groups_thumbs_down_and_picks(capsys, monkeypatch,
         store.record_feedback("collection-home-visit-legality", False, "console")
         store.record_feedback("credit-report-overdue-timing", True, "console")
         store.record_pick("collection-home-visit-response", "telegram")
-    conn = sqlite3.connect(settings.db_path)
+    conn = sqlite3.connect(settings.storage.db_path)
     with conn:
         conn.execute("INSERT INTO unanswered (ts, channel, text) VALUES (?, 'telegram', '上个月的问题')",
                      (int(time.time()) - 40 * 86_400,))

@@ -41,11 +41,11 @@ def test_records_are_stored_without_identifiers(store: Store, settings: Settings
     store.record_pick("collection-home-visit-response", "console")
     store.record_feedback("overdue-credit-card-criminal", False, "telegram")
     store.record_feedback("overdue-credit-card-criminal", True, "console")
-    [(text, channel)] = raw_rows(settings.db_path, "SELECT text, channel FROM unanswered")
+    [(text, channel)] = raw_rows(settings.storage.db_path, "SELECT text, channel FROM unanswered")
     assert channel == "telegram"
     assert "13812345678" not in text and "11010119900307123X" not in text and "6222021234567890" not in text
     assert "a@b.com" not in text and PHONE_TOKEN in text and "20000" in text
-    assert raw_rows(settings.db_path, "SELECT channel, entry_id FROM picks") == [
+    assert raw_rows(settings.storage.db_path, "SELECT channel, entry_id FROM picks") == [
         ("console", "collection-home-visit-response")]
     assert store.feedback_counts(30)[0].entry_id == "overdue-credit-card-criminal"
     assert (store.feedback_counts(30)[0].up, store.feedback_counts(30)[0].down) == (1, 1)
@@ -55,13 +55,13 @@ def test_records_are_stored_without_identifiers(store: Store, settings: Settings
 def test_long_text_is_redacted_before_it_is_cut(store: Store, settings: Settings) -> None:
     text = "啊" * 495 + "13812345678"  # cutting first would keep a fragment of the number
     store.record_unanswered(text, "console")
-    [(stored,)] = raw_rows(settings.db_path, "SELECT text FROM unanswered")
+    [(stored,)] = raw_rows(settings.storage.db_path, "SELECT text FROM unanswered")
     assert len(stored) == 500 and "13812" not in stored
 
 
 def test_no_user_columns_exist(store: Store, settings: Settings) -> None:
     columns = {row[1] for table in ("unanswered", "picks", "feedback")
-               for row in raw_rows(settings.db_path, f"PRAGMA table_info({table})")}
+               for row in raw_rows(settings.storage.db_path, f"PRAGMA table_info({table})")}
     assert columns == {"id", "ts", "channel", "text", "entry_id", "positive"}
 
 
@@ -132,7 +132,7 @@ def test_retention_deletes_old_rows_at_open_and_on_prune(tmp_path: Path) -> None
 
 def test_queries_respect_the_window(store: Store, settings: Settings) -> None:
     store.record_unanswered("今天的问题", "console")
-    conn = sqlite3.connect(settings.db_path)
+    conn = sqlite3.connect(settings.storage.db_path)
     with conn:
         conn.execute("INSERT INTO unanswered (ts, channel, text) VALUES (?, 'console', '十天前')",
                      (int(time.time()) - 10 * DAY,))
@@ -146,7 +146,7 @@ def test_log_days_setting_drives_retention(tmp_path: Path) -> None:
     store = Store.from_settings(settings)
     assert store is not None
     try:
-        conn = sqlite3.connect(settings.db_path)
+        conn = sqlite3.connect(settings.storage.db_path)
         with conn:
             conn.execute("INSERT INTO picks (ts, channel, entry_id) VALUES (?, 'console', 'old')",
                          (int(time.time()) - 8 * DAY,))
@@ -194,7 +194,7 @@ def test_privacy_text_matches_what_is_stored() -> None:
     from bot.core import texts
     from bot.storage.store import MAX_TEXT_CHARS
 
-    assert f"默认 {Settings().log_days} 天" in texts.PRIVACY
+    assert f"默认 {Settings().storage.log_days} 天" in texts.PRIVACY
     assert f"最多 {MAX_TEXT_CHARS} 字" in texts.PRIVACY
     for word in ("手机号", "固定电话", "身份证号", "银行卡号", "电子邮箱", "XINZHI_LOG=off", "XINZHI_LOG_DAYS"):
         assert word in texts.PRIVACY
