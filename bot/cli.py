@@ -31,6 +31,17 @@ def _parser(sub: argparse._SubParsersAction, name: str, help_text: str, *example
     return p
 
 
+def _positive_int(raw: str) -> int:
+    """Parse a whole number ≥ 1 for argparse (0 and negatives are rejected, not silently changed)."""
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {raw!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 # --- one function per command group; each adds its parsers and sets `func` -------------------
 
 def _add_ask(sub: argparse._SubParsersAction) -> None:
@@ -94,8 +105,9 @@ def _add_kb(sub: argparse._SubParsersAction) -> None:
     show.set_defaults(func=_lazy("bot.editor.tools", "run_show"))
     gaps = _parser(kb, "gaps", "List the most frequent unanswered questions and the most 👎 entries from the log.",
                    "xinzhi kb gaps", "xinzhi kb gaps --days 7")
-    gaps.add_argument("--days", type=int, default=30, metavar="N", help="look back N days (default 30)")
-    gaps.add_argument("--limit", type=int, default=20, metavar="N", help="show at most N rows per list (default 20)")
+    gaps.add_argument("--days", type=_positive_int, default=30, metavar="N", help="look back N days, N ≥ 1 (default 30)")
+    gaps.add_argument("--limit", type=_positive_int, default=20, metavar="N",
+                      help="show at most N rows per list, N ≥ 1 (default 20)")
     gaps.set_defaults(func=_lazy("bot.editor.tools", "run_gaps"))
 
 

@@ -6,7 +6,6 @@ import contextlib
 import logging
 import os
 import shutil
-import sqlite3
 import sys
 import threading
 import unicodedata
@@ -19,6 +18,7 @@ from bot.config import ConfigError, Settings
 from bot.core.model import Entry, Reply, Outcome
 from bot.console.render import render_reply
 from bot.console.termwrap import wrap
+from bot.storage import open_event_log
 
 logger = logging.getLogger(__name__)
 
@@ -286,20 +286,9 @@ def _prompt_reader(colour: bool) -> Callable[[], str]:
     return lambda: session.prompt(prompt_text)
 
 
-def open_log(settings: Settings):
-    """The event log, or None when XINZHI_LOG=off; a log that cannot be opened is a configuration error."""
-    from bot.storage.store import Store, StoreError
-
-    try:
-        return Store.from_settings(settings)
-    except (OSError, sqlite3.Error, StoreError) as exc:
-        raise ConfigError(f"XINZHI_DB={settings.storage.db_path}: cannot open the log ({exc}); "
-                          "fix the path or run with XINZHI_LOG=off") from None
-
-
 def main(args: argparse.Namespace, settings: Settings) -> int:
     """`xinzhi chat`: interactive when both ends are a terminal, otherwise answer each input line."""
-    log = open_log(settings)
+    log = open_event_log(settings)
     try:
         app = XinZhi(settings, log=log)
         interactive = sys.stdin.isatty() and sys.stdout.isatty()

@@ -167,12 +167,12 @@ def run_gaps(args: argparse.Namespace, settings: Settings, out: TextIO | None = 
     from bot.storage.store import Store
 
     out = out or sys.stdout
-    days, limit = max(args.days, 1), max(args.limit, 1)
+    days, limit = args.days, args.limit
     if not settings.storage.db_path.exists():
         why = " (logging is off: XINZHI_LOG=off)" if not settings.storage.log_enabled else ""
         out.write(f"No log at {settings.storage.db_path} yet: nothing has been recorded{why}.\n")
         return 0
-    with Store(settings.storage.db_path, settings.storage.log_days) as store:
+    with Store(settings.storage.db_path, settings.storage.log_days, read_only=True) as store:  # deletes nothing
         unanswered = store.unanswered(days)
         feedback = store.feedback_counts(days)
         picks = store.pick_counts(days)

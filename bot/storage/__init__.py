@@ -1,1 +1,21 @@
-"""storage"""
+"""Store privacy-safe events: the SQLite log, redaction, and the one function that opens the log."""
+from __future__ import annotations
+
+import sqlite3
+from typing import TYPE_CHECKING
+
+from bot.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from bot.storage.store import Store
+
+
+def open_event_log(settings: Settings) -> "Store | None":
+    """Open the event log, or None when XINZHI_LOG=off; a log that cannot be opened is a configuration error."""
+    from bot.storage.store import Store, StoreError
+
+    try:
+        return Store.from_settings(settings)
+    except (OSError, sqlite3.Error, StoreError) as exc:
+        raise ConfigError(f"XINZHI_DB={settings.storage.db_path}: cannot open the log ({exc}); "
+                          "fix the path or run with XINZHI_LOG=off") from None

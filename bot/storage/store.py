@@ -84,13 +84,20 @@ class Store:
     WAL + busy_timeout let a second process (say `xinzhi chat` next to the bot) write safely.
     """
 
-    def __init__(self, path: str | Path, retention_days: int = 90):
+    def __init__(self, path: str | Path, retention_days: int = 90, *, read_only: bool = False):
+        """Open (creating if needed) the log; `read_only` opens an existing file for queries and deletes nothing."""
         if retention_days < 1:
             raise ValueError("retention_days must be at least 1")
         self.path = Path(path)
         self.retention_days = retention_days
         self._lock = threading.Lock()
         self._last_prune = 0.0
+        self.read_only = read_only
+        if read_only:
+            self._conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                         timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                         check_same_thread=False)
+            return
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not self.path.exists():
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))  # private to the operator

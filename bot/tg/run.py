@@ -16,6 +16,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRa
 from bot.core import texts
 from bot.app import EventLog, ReloadResult, XinZhi
 from bot.config import ConfigError, Settings, read_token_file, require_token
+from bot.storage import open_event_log
 from bot.tg.handlers import Deps, register
 from bot.tg.ordering import ChatOrderedProcessor
 from bot.tg.ratelimit import UserRateLimiter
@@ -136,15 +137,6 @@ def serve(application: Application, settings: Settings, *, stop_signals: Sequenc
                                 bootstrap_retries=BOOTSTRAP_RETRIES, **extra)
 
 
-def open_log(settings: Settings) -> EventLog | None:
-    """The event log for unanswered questions, picks and feedback (None when XINZHI_LOG=off)."""
-    if not settings.storage.log_enabled:
-        return None
-    from bot.storage.store import Store  # lazy: SQLite is only opened when logging is on
-
-    return Store.from_settings(settings)
-
-
 def start_watcher(app: XinZhi) -> "KBWatcher":
     """Reload the KB when an editor saves a file (bot/watch.py); a broken KB keeps the old one serving."""
     from bot.watch import watch_app
@@ -176,7 +168,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     """`xinzhi telegram`: check the settings, open the log, start the watcher, serve until stopped."""
     settings = _settings_from_args(args, settings)
     protect_logs(settings.telegram.token)
-    log = open_log(settings)
+    log = open_event_log(settings)
     app = XinZhi(settings, log=log)
     watcher = start_watcher(app)
     try:
