@@ -124,10 +124,21 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug information to stderr")
+    parser.add_argument("--version", action="version", version=f"xinzhi {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for add in COMMAND_GROUPS:
         add(sub)
     return parser
+
+
+def _version() -> str:
+    """The installed package version (or 'unknown' when run from a tree that was never installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("xinzhi")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _lazy(module: str, name: str) -> Callable[[argparse.Namespace, Settings], int]:
@@ -209,7 +220,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         settings = _settings_for(args)
+        # every command says which knowledge base it reads (on stderr, so stdout stays clean for pipes and --json)
+        print(f"xinzhi: knowledge base {settings.kb_path} (from {settings.kb_source})", file=sys.stderr)
         return int(args.func(args, settings) or 0)
+    except BrokenPipeError:  # `xinzhi kb lint | head -1`: the reader left; stop quietly
+        _silence_stdout()
+        return 0
     except ConfigError as exc:
         print(f"xinzhi: {exc}", file=sys.stderr)
         return 2
@@ -222,5 +238,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot raise BrokenPipeError again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def entry_point() -> None:
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        code = 0
+    sys.exit(code)

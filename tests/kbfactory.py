@@ -15,6 +15,7 @@ def entry(id: str, question: str, alternates: list[str], related: list[str] | No
     data = {
         "id": id,
         "question": question,
+        "summary": extra.pop("summary", "先保留证据,再向机构投诉。"),
         "alternates": alternates,
         "answer": extra.pop("answer", ANSWER),
         "sources": extra.pop("sources", ["《中华人民共和国民法典》第一千零三十三条(全国人民代表大会,2020年)"]),

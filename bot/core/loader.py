@@ -11,30 +11,23 @@ from typing import Any
 import yaml
 
 from bot.core.model import Entry, KnowledgeBase
+from bot.core.problem import Problem
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RESOURCE_FILES = {"synonyms.yaml", "synonyms.yml"}
 REQUIRED_FIELDS = ("id", "question", "answer", "sources", "updated")
-KNOWN_FIELDS = {"id", "question", "summary", "alternates", "answer", "sources", "related", "tags", "updated"}
+KNOWN_FIELDS = {"id", "question", "summary", "alternates", "answer", "sources", "related", "tags", "updated", "lint_ignore"}
+TOP_LEVEL_FIELDS = {"category", "order", "entries"}
 MAX_SUMMARY_CHARS = 60
 
 
-@dataclass(frozen=True)
-class KBError:
-    """One problem in the KB, located to a file and line."""
-
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+KBError = Problem  # the loader's problems: file:line: message
 
 
 class KBValidationError(Exception):
     """The KB has problems; `errors` lists every one of them."""
 
-    def __init__(self, errors: list[KBError]):
+    def __init__(self, errors: list[Problem]):
         self.errors = list(errors)
         super().__init__("\n".join(str(e) for e in self.errors))
 
@@ -48,10 +41,13 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: load
 
 class _Collector:
     def __init__(self) -> None:
-        self.errors: list[KBError] = []
+        self.errors: list[Problem] = []
+        self.unparsed: set[str] = set()  # files that could not be parsed: other errors may be follow-ons
 
-    def add(self, file: Path | str, line: int, message: str) -> None:
-        self.errors.append(KBError(str(file), line, message))
+    def add(self, file: Path | str, line: int, message: str, syntax: bool = False) -> None:
+        self.errors.append(Problem(str(file), line, message))
+        if syntax:
+            self.unparsed.add(str(file))
 
 
 def _compose(path: Path, errors: _Collector) -> tuple[Any, yaml.Node | None]:
@@ -59,7 +55,7 @@ def _compose(path: Path, errors: _Collector) -> tuple[Any, yaml.Node | None]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        errors.add(path, 1, f"not valid UTF-8 ({exc.reason})")
+        errors.add(path, 1, f"not valid UTF-8 ({exc.reason})", syntax=True)
         return None, None
     loader = _Loader(text)
     try:
@@ -68,7 +64,8 @@ def _compose(path: Path, errors: _Collector) -> tuple[Any, yaml.Node | None]:
     except yaml.MarkedYAMLError as exc:  # includes scanner and parser errors
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
-        errors.add(path, line, f"YAML syntax error: {exc.problem or exc.context}")
+        column = f", column {mark.column + 1}" if mark else ""
+        errors.add(path, line, f"YAML syntax error{column}: {exc.problem or exc.context}", syntax=True)
         return None, None
     finally:
         loader.dispose()
@@ -125,7 +122,7 @@ def _parse_entry(path: Path, category: str, raw: Any, node: yaml.Node, errors: _
         errors.add(path, lines.get("answer", line), "empty answer")
         ok = False
     lists = {}
-    for name in ("alternates", "sources", "related", "tags"):
+    for name in ("alternates", "sources", "related", "tags", "lint_ignore"):
         value = _str_list(raw.get(name))
         if value is None:
             errors.add(path, lines.get(name, line), f"'{name}' must be a list of text")
@@ -150,11 +147,20 @@ def _parse_entry(path: Path, category: str, raw: Any, node: yaml.Node, errors: _
     return Entry(
         id=entry_id, category=category, question=raw["question"].strip(), alternates=lists["alternates"],
         answer=raw["answer"].strip(), summary=str(raw.get("summary") or "").strip(), sources=lists["sources"], related=lists["related"], tags=lists["tags"],
-        updated=updated, file=str(path), line=line,
+        updated=updated, file=str(path), line=line, lines=MappingProxyType(lines),
+        alternate_lines=_item_lines(node, "alternates"), lint_ignore=lists["lint_ignore"],
     )
 
 
-def _load_category_file(path: Path, errors: _Collector) -> list[tuple[Entry, int]]:
+def _item_lines(node: yaml.Node, name: str) -> tuple[int, ...]:
+    """The line of each item of a list field (for lint messages that point at one alternate)."""
+    for key, value in node.value if isinstance(node, yaml.MappingNode) else ():
+        if getattr(key, "value", None) == name and isinstance(value, yaml.SequenceNode):
+            return tuple(v.start_mark.line + 1 for v in value.value)
+    return ()
+
+
+def _load_category_file(path: Path, errors: _Collector, order: dict[str, int]) -> list[tuple[Entry, int]]:
     data, node = _compose(path, errors)
     if node is None and data is None:
         if not errors.errors or errors.errors[-1].file != str(path):
@@ -168,6 +174,14 @@ def _load_category_file(path: Path, errors: _Collector) -> list[tuple[Entry, int
     if not isinstance(category, str) or not category.strip():
         errors.add(path, lines.get("category", 1), "missing field 'category'")
         category = ""
+    for name in data:
+        if name not in TOP_LEVEL_FIELDS:
+            errors.add(path, lines.get(str(name), 1), f"unknown top-level field '{name}' (use category, order, entries)")
+    if "order" in data:
+        if isinstance(data["order"], int) and not isinstance(data["order"], bool):
+            order[category.strip()] = data["order"]
+        else:
+            errors.add(path, lines.get("order", 1), f"'order' must be a whole number, got {data['order']!r}")
     entries_node = next((v for k, v in node.value if getattr(k, "value", None) == "entries"), None)
     raw_entries = data.get("entries")
     if not isinstance(raw_entries, list) or not isinstance(entries_node, yaml.SequenceNode):
@@ -253,8 +267,9 @@ def load_kb(root: str | Path) -> KnowledgeBase:
         raise KBValidationError([KBError(str(root), 0, "knowledge base folder not found")])
     files = sorted(p for p in root.glob("*.y*ml") if p.name not in RESOURCE_FILES and p.suffix in {".yaml", ".yml"})
     loaded: list[tuple[Entry, int]] = []
+    order: dict[str, int] = {}
     for path in files:
-        loaded.extend(_load_category_file(path, errors))
+        loaded.extend(_load_category_file(path, errors, order))
     if not files:
         errors.add(root, 0, "no category files (*.yaml) found")
     seen: dict[str, Entry] = {}
@@ -264,7 +279,7 @@ def load_kb(root: str | Path) -> KnowledgeBase:
             errors.add(entry.file, entry.line, f"duplicate id '{entry.id}' (first defined at {first.file}:{first.line})")
         else:
             seen[entry.id] = entry
-    for entry, related_line in loaded:
+    for entry, related_line in [] if errors.unparsed else loaded:  # a file that failed to parse hides its ids
         for rid in entry.related:
             if rid not in seen:
                 errors.add(entry.file, related_line, f"unknown related id '{rid}' in entry '{entry.id}'")
@@ -275,8 +290,10 @@ def load_kb(root: str | Path) -> KnowledgeBase:
     stopwords = frozenset(_load_word_list(root / "stopwords.txt")) if (root / "stopwords.txt").is_file() else frozenset()
     crisis = _load_word_list(root / "crisis.txt") if (root / "crisis.txt").is_file() else ()
     if errors.errors:
-        raise KBValidationError(errors.errors)
+        # the cause first: files that could not be parsed, then everything else in file order
+        raise KBValidationError(sorted(errors.errors, key=lambda e: e.file not in errors.unparsed))
     return KnowledgeBase(
         root=str(root), entries=tuple(seen.values()), dictionary=dictionary,
         synonyms=MappingProxyType(synonyms), stopwords=stopwords, crisis_terms=crisis,
+        category_order=MappingProxyType(order),
     )

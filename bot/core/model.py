@@ -24,6 +24,9 @@ class Entry:
     file: str = ""
     line: int = 0
     summary: str = ""  # one line: what to do first (shown first on phones and inline)
+    lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}), hash=False, compare=False)
+    alternate_lines: tuple[int, ...] = ()  # the line of each alternate
+    lint_ignore: tuple[str, ...] = ()  # lint checks this entry deliberately fails (documented in the README)
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class KnowledgeBase:
     synonyms: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     stopwords: frozenset[str] = frozenset()
     crisis_terms: tuple[str, ...] = ()
+    category_order: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}), hash=False,
+                                              compare=False)  # from `order:` in each category file
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", MappingProxyType({e.id: e for e in self.entries}))
@@ -48,11 +53,12 @@ class KnowledgeBase:
 
     @property
     def categories(self) -> tuple[str, ...]:
-        """Category names in file order, each once."""
+        """Category names in the order editors gave (`order:` in each file), then in file order, each once."""
         seen: dict[str, None] = {}
         for e in self.entries:
             seen.setdefault(e.category, None)
-        return tuple(seen)
+        first = {c: i for i, c in enumerate(seen)}
+        return tuple(sorted(seen, key=lambda c: (self.category_order.get(c, 10_000), first[c])))
 
     def in_category(self, category: str) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.category == category)

@@ -83,9 +83,12 @@ def load_eval_file(path: str | Path) -> list[EvalItem]:
         raise EvalFileError(f"{path}: cannot read ({exc.strerror})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise EvalFileError(f"{path}:{mark.line + 1 if mark else 1}: YAML syntax error") from None
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        where = f"{mark.line + 1}" if mark else "1"
+        column = f", column {mark.column + 1}" if mark else ""
+        raise EvalFileError(f"{path}:{where}: YAML syntax error{column}: {reason}") from None
     if not isinstance(data, list):
-        raise EvalFileError(f"{path}: expected a YAML list of {{q, expect}} items")
+        raise EvalFileError(f"{path}:1: expected a YAML list of {{q, expect}} items, got {type(data).__name__}")
     items = []
     for n, raw in enumerate(data, start=1):
         if not isinstance(raw, dict) or "q" not in raw:

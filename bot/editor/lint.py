@@ -12,7 +12,8 @@ from rapidfuzz import fuzz, process
 from bot.core import markup
 from bot.config import ConfigError
 from bot.core.engine import Engine
-from bot.core.model import Outcome, Entry
+from bot.core.model import Entry, Outcome
+from bot.core.problem import Problem
 from bot.core.normalize import normalize, to_simplified
 
 MIN_ALTERNATES = 8
@@ -23,20 +24,12 @@ DUPLICATE_QUESTION_RATIO = 85.0  # rapidfuzz ratio of normalized canonical quest
 DUPLICATE_ANSWER_RATIO = 70.0  # … of normalized plain answers (distinct real entries stay below ~40)
 
 
-@dataclass(frozen=True)
-class LintWarning:
-    """One thing an editor should look at, located to a file and line."""
-
-    file: str
-    line: int
-    kind: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.kind}: {self.message}"
+def LintWarning(file: str, line: int, kind: str, message: str) -> Problem:  # noqa: N802 (reads like a type)
+    """Build one lint warning: a Problem with the name of the check that found it."""
+    return Problem(file, line, message, kind)
 
 
-# --- where things are in the YAML ----------------------------------------------------------------
+# --- where things are in the YAML (the loader records every field's line) -----------------------
 
 def _scalar(node: yaml.Node | None) -> str | None:
     return node.value if isinstance(node, yaml.ScalarNode) else None
@@ -50,50 +43,15 @@ def _field(node: yaml.Node, name: str) -> yaml.Node | None:
     return None
 
 
-def field_lines(path: str | Path) -> dict[str, dict[str, Any]]:
-    """Line numbers per entry id: {'id': {'question': n, 'alternates': [n, …], 'answer': n, …}}.
-
-    The loader only records each entry's first line; lint points at the exact alternate or field.
-    """
-    try:
-        root = yaml.compose(Path(path).read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except (OSError, yaml.YAMLError):
-        return {}
-    entries = _field(root, "entries") if root is not None else None
-    out: dict[str, dict[str, Any]] = {}
-    for item in entries.value if isinstance(entries, yaml.SequenceNode) else ():
-        entry_id = _scalar(_field(item, "id"))
-        if entry_id is None or not isinstance(item, yaml.MappingNode):
-            continue
-        lines: dict[str, Any] = {}
-        for key, value in item.value:
-            name = _scalar(key)
-            if name is None:
-                continue
-            lines[name] = key.start_mark.line + 1
-            if name == "alternates" and isinstance(value, yaml.SequenceNode):
-                lines["alternate_lines"] = [v.start_mark.line + 1 for v in value.value]
-        out.setdefault(entry_id, lines)
-    return out
+def field_line(entry: Entry, name: str) -> int:
+    """The line of one field of an entry, or the entry's first line."""
+    return int(entry.lines.get(name, entry.line))
 
 
-class _Lines:
-    """Look up field lines lazily, file by file, falling back to the entry's first line."""
-
-    def __init__(self) -> None:
-        self._files: dict[str, dict[str, dict[str, Any]]] = {}
-
-    def _of(self, entry: Entry) -> dict[str, Any]:
-        if entry.file not in self._files:
-            self._files[entry.file] = field_lines(entry.file)
-        return self._files[entry.file].get(entry.id, {})
-
-    def field(self, entry: Entry, name: str) -> int:
-        return int(self._of(entry).get(name, entry.line))
-
-    def alternate(self, entry: Entry, index: int) -> int:
-        lines = self._of(entry).get("alternate_lines", [])
-        return lines[index] if index < len(lines) else self.field(entry, "alternates")
+def alternate_line(entry: Entry, index: int) -> int:
+    """The line of one alternate, or the line of the `alternates` field."""
+    lines = entry.alternate_lines
+    return lines[index] if index < len(lines) else field_line(entry, "alternates")
 
 
 # --- required topics -----------------------------------------------------------------------------
@@ -127,7 +85,7 @@ def twelve_months_before(today: dt.date) -> dt.date:
         return today.replace(year=today.year - STALE_MONTHS // 12, day=28)
 
 
-def check_collisions(engine: Engine, lines: _Lines) -> Iterable[LintWarning]:
+def check_collisions(engine: Engine) -> Iterable[Problem]:
     """Each question and alternate must bring the engine back to its own entry, with a clear answer.
 
     Alternates are indexed themselves, so a collision means another entry has (nearly) the same words:
@@ -135,7 +93,7 @@ def check_collisions(engine: Engine, lines: _Lines) -> Iterable[LintWarning]:
     """
     for entry in engine.kb.entries:
         for index, text in enumerate((entry.question, *entry.alternates)):
-            line = lines.field(entry, "question") if index == 0 else lines.alternate(entry, index - 1)
+            line = field_line(entry, "question") if index == 0 else alternate_line(entry, index - 1)
             what = "question" if index == 0 else "alternate"
             match = engine.match(text)
             top = match.top
@@ -163,25 +121,28 @@ def check_collisions(engine: Engine, lines: _Lines) -> Iterable[LintWarning]:
                               f"its own entry ({own_text}){why}")
 
 
-def check_entry(entry: Entry, lines: _Lines, today: dt.date) -> Iterable[LintWarning]:
+def check_entry(entry: Entry, today: dt.date) -> Iterable[Problem]:
     """Per-entry checks: alternates, answer length, sources, date, repeated alternates."""
     if len(entry.alternates) < MIN_ALTERNATES:
-        yield LintWarning(entry.file, lines.field(entry, "alternates"), "few-alternates",
+        yield LintWarning(entry.file, field_line(entry, "alternates"), "few-alternates",
                           f"'{entry.id}' has {len(entry.alternates)} alternates (at least {MIN_ALTERNATES} "
                           "help users find it)")
     length = len(markup.plain(entry.answer).strip())
     if length < MIN_ANSWER_CHARS:
-        yield LintWarning(entry.file, lines.field(entry, "answer"), "short-answer",
+        yield LintWarning(entry.file, field_line(entry, "answer"), "short-answer",
                           f"'{entry.id}' answer has {length} characters (under {MIN_ANSWER_CHARS})")
     elif length > MAX_ANSWER_CHARS:
-        yield LintWarning(entry.file, lines.field(entry, "answer"), "long-answer",
+        yield LintWarning(entry.file, field_line(entry, "answer"), "long-answer",
                           f"'{entry.id}' answer has {length} characters (over {MAX_ANSWER_CHARS}; "
                           "phones show long answers as walls of text)")
+    if not entry.summary and not entry.id.startswith("meta-"):
+        yield LintWarning(entry.file, field_line(entry, "question"), "no-summary",
+                          f"'{entry.id}' has no summary (one line, at most 60 characters: what to do first)")
     if not entry.sources:
-        yield LintWarning(entry.file, lines.field(entry, "sources"), "no-sources",
+        yield LintWarning(entry.file, field_line(entry, "sources"), "no-sources",
                           f"'{entry.id}' cites no sources")
     if entry.updated < twelve_months_before(today):
-        yield LintWarning(entry.file, lines.field(entry, "updated"), "stale",
+        yield LintWarning(entry.file, field_line(entry, "updated"), "stale",
                           f"'{entry.id}' was last updated {entry.updated.isoformat()}, more than "
                           f"{STALE_MONTHS} months ago: check it against the current law")
     seen: dict[str, int] = {normalize(entry.question).replace(" ", ""): -1}
@@ -189,14 +150,14 @@ def check_entry(entry: Entry, lines: _Lines, today: dt.date) -> Iterable[LintWar
         key = normalize(alt).replace(" ", "")
         if key in seen and to_simplified(alt) == alt:  # a Traditional twin documents Traditional coverage: keep it
             first = "the question" if seen[key] < 0 else repr(entry.alternates[seen[key]])
-            yield LintWarning(entry.file, lines.alternate(entry, index), "duplicate-alternate",
+            yield LintWarning(entry.file, alternate_line(entry, index), "duplicate-alternate",
                               f"alternate {alt!r} of '{entry.id}' repeats {first} once normalized "
                               "(Traditional→Simplified, width, case, punctuation), so it adds nothing")
         else:
             seen[key] = index
 
 
-def check_near_duplicates(entries: tuple[Entry, ...], lines: _Lines) -> Iterable[LintWarning]:
+def check_near_duplicates(entries: tuple[Entry, ...]) -> Iterable[Problem]:
     """Pairs of entries whose questions or answers are almost the same text."""
     if len(entries) < 2:
         return
@@ -216,19 +177,43 @@ def check_near_duplicates(entries: tuple[Entry, ...], lines: _Lines) -> Iterable
                               f"entry ({what}): merge them or make them clearly different")
 
 
-def check_topics(engine: Engine, topics: tuple[tuple[str, int], ...], topics_file: str) -> Iterable[LintWarning]:
+def check_topics(engine: Engine, topics: tuple[tuple[str, int], ...], topics_file: str) -> Iterable[Problem]:
     for topic_id, line in topics:
         if topic_id not in engine.kb:
             yield LintWarning(topics_file, line, "missing-topic", f"required topic '{topic_id}' has no entry")
 
 
 def lint(engine: Engine, today: dt.date, topics: tuple[tuple[str, int], ...] = (),
-         topics_file: str = "") -> tuple[LintWarning, ...]:
+         topics_file: str = "") -> tuple[Problem, ...]:
     """Every warning for a loaded KB, sorted by file and line."""
-    lines = _Lines()
-    found: list[LintWarning] = list(check_collisions(engine, lines))
+    found: list[Problem] = list(check_collisions(engine))
     for entry in engine.kb.entries:
-        found += check_entry(entry, lines, today)
-    found += check_near_duplicates(engine.kb.entries, lines)
+        found += check_entry(entry, today)
+    found += check_near_duplicates(engine.kb.entries)
     found += check_topics(engine, topics, topics_file)
+    found = list(_suppressed(engine.kb.entries, found))
     return tuple(sorted(found, key=lambda w: (w.file, w.line, w.kind, w.message)))
+
+
+CHECK_KINDS = frozenset({
+    "unmatchable", "ambiguous", "weak-alternate", "collision", "few-alternates", "short-answer", "long-answer",
+    "no-summary", "no-sources", "stale", "duplicate-alternate", "near-duplicate",
+})
+
+
+def _suppressed(entries: tuple[Entry, ...], found: list[Problem]) -> Iterable[Problem]:
+    """Drop the warnings an entry suppresses with `lint_ignore: [kind, …]`; flag unknown kinds there."""
+    ignored: dict[tuple[str, int], frozenset[str]] = {}
+    for entry in entries:
+        unknown = [k for k in entry.lint_ignore if k not in CHECK_KINDS]
+        if unknown:
+            yield LintWarning(entry.file, field_line(entry, "lint_ignore"), "bad-lint-ignore",
+                              f"'{entry.id}' ignores unknown check(s) {', '.join(unknown)} "
+                              f"(known: {', '.join(sorted(CHECK_KINDS))})")
+        first = entry.line
+        last = max([first, *entry.lines.values(), *entry.alternate_lines])
+        for line in range(first, last + 1):
+            ignored[(entry.file, line)] = frozenset(entry.lint_ignore)
+    for warning in found:
+        if warning.kind not in ignored.get((warning.file, warning.line), frozenset()):
+            yield warning

@@ -11,6 +11,7 @@ category: 催收与权利
 entries:
   - id: collection-home-visit-legality
     question: 上门催收合法吗?
+    summary: 先保持冷静,保留证据,再通过官方渠道处理。
     alternates:
       - 催收上门违法吗
       - 催收到家里来合法吗
@@ -39,6 +40,7 @@ entries:
 
   - id: collection-home-visit-response
     question: 催收人员上门了该怎么应对?
+    summary: 先保持冷静,保留证据,再通过官方渠道处理。
     alternates:
       - 催收上门了怎么办
       - 催收的人来我家了怎么处理
@@ -65,6 +67,7 @@ entries:
 
   - id: collection-contacts-third-party
     question: 催收爆通讯录、联系我的家人朋友同事怎么办?
+    summary: 先保持冷静,保留证据,再通过官方渠道处理。
     alternates:
       - 催收爆通讯录怎么办
       - 催收打电话给我家人
@@ -94,6 +97,7 @@ category: 逾期后果
 entries:
   - id: overdue-credit-card-criminal
     question: 信用卡欠款还不上会坐牢吗?
+    summary: 先保持冷静,保留证据,再通过官方渠道处理。
     alternates:
       - 信用卡逾期会坐牢吗
       - 信用卡还不上会被抓吗
@@ -119,6 +123,7 @@ entries:
 
   - id: credit-report-overdue-timing
     question: 逾期多久会上征信?有宽限期吗?
+    summary: 先保持冷静,保留证据,再通过官方渠道处理。
     alternates:
       - 逾期多久上征信
       - 逾期一天会上征信吗
@@ -148,6 +153,7 @@ category: 求助与支持
 entries:
   - id: support-mental-health
     question: 债务压力太大,觉得活不下去了怎么办?
+    summary: 先保持冷静,保留证据,再通过官方渠道处理。
     alternates:
       - 活不下去了
       - 不想活了

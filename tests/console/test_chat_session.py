@@ -227,7 +227,7 @@ def test_piped_subprocess_answers_each_line(settings: Settings) -> None:
     proc = run_chat(settings, "上门催收合法吗\n1\n附近有什么好吃的 a@b.com\n")
     out = proc.stdout.decode("utf-8")
     assert proc.returncode == 0, proc.stderr.decode()
-    assert proc.stderr == b""
+    assert proc.stderr.decode().splitlines() == [f"xinzhi: knowledge base {settings.kb_path} (from --kb)"]
     assert out.startswith("【上门催收合法吗?】")
     assert "【催收人员上门了该怎么应对?】" in out
     assert out.rstrip().endswith(texts.FALLBACK.rstrip())

@@ -12,7 +12,7 @@ from tests.console.consolekb import COLLECTION, OVERDUE, SUPPORT, console_files,
 from tests.kbfactory import NO_LEXICON, write_kb
 
 from bot import cli
-from bot.editor.lint import check_entry, _Lines
+from bot.editor.lint import check_entry
 from bot.editor.tools import group_questions
 from bot.core.model import Entry
 from bot.storage.store import Store
@@ -133,7 +133,7 @@ def test_lint_entry_checks_with_their_lines(capsys, tmp_path: Path) -> None:
     assert rc == 0
     found = {(name, line, kind) for name, line, kind, _ in warnings_of(out)}
     timing_start = line_of(overdue, "id: credit-report-overdue-timing")
-    alternates_line = timing_start + 2
+    alternates_line = line_of(overdue[overdue.index("id: credit-report-overdue-timing"):], "alternates:") + timing_start - 1
     assert ("overdue.yaml", alternates_line, "few-alternates") in found
     answers = [n for n, t in enumerate(overdue.splitlines(), 1) if t.strip() == "answer: |"]
     assert ("overdue.yaml", answers[0], "long-answer") in found
@@ -185,9 +185,12 @@ def test_lint_on_a_broken_kb_lists_the_errors(capsys, tmp_path: Path) -> None:
 
 def test_no_sources_warning() -> None:
     alternates = tuple(f"说法{n}" for n in range(8))
-    entry = Entry("x-y", "c", "问题?", alternates, "答" * 150, (), (), (), dt.date.today(), "f.yaml", 3)
-    kinds = [w.kind for w in check_entry(entry, _Lines(), dt.date.today())]
+    entry = Entry("x-y", "c", "问题?", alternates, "答" * 150, (), (), (), dt.date.today(), "f.yaml", 3,
+                  summary="先做这一步。")
+    kinds = [w.kind for w in check_entry(entry, dt.date.today())]
     assert kinds == ["no-sources"]
+    bare = Entry("x-z", "c", "问题?", alternates, "答" * 150, ("依据",), (), (), dt.date.today(), "f.yaml", 3)
+    assert [w.kind for w in check_entry(bare, dt.date.today())] == ["no-summary"]
 
 
 # --- stats and show --------------------------------------------------------------------------------

@@ -131,7 +131,8 @@ def test_webhook_mode_checks_the_secret_on_every_request(tmp_path, kb_dir, fake)
 def test_bad_configuration_is_one_line_and_exit_2(tmp_path, kb_dir, token_env, args, message):
     code, output = run_to_exit(bot_env(tmp_path, kb_dir, None, **token_env), *args)
     assert code == 2
-    assert output.strip().splitlines() == [output.strip()] and output.startswith("xinzhi: ") and message in output
+    kb_line, problem = output.strip().splitlines()  # which KB it uses, then the one-line problem
+    assert kb_line.startswith("xinzhi: knowledge base ") and problem.startswith("xinzhi: ") and message in problem
     assert "not-a-token-abc" not in output and TOKEN not in output
 
 
