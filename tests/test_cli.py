@@ -18,7 +18,7 @@ def test_ask_json(tiny_kb, capsys):
 def test_ask_text_has_sources_and_disclaimer(tiny_kb, capsys):
     assert main(["ask", "上门催收合法吗", "--kb", str(tiny_kb)]) == 0
     out = capsys.readouterr().out
-    assert "依据:《中华人民共和国民法典》" in out and "不构成法律意见" in out
+    assert "依据：《中华人民共和国民法典》" in out and "不构成法律意见" in out
     assert "1. 第一步" in out and "**" not in out
 
 

@@ -11,7 +11,7 @@ def render_answer(entry: Entry) -> str:
     for para in markup.parse(entry.answer):
         blocks.append("\n".join(markup.line_prefix(line) + markup.plain(line.text) for line in para.lines))
     if entry.sources:
-        blocks.append(texts.SOURCES_LABEL + ";".join(entry.sources))
+        blocks.append(texts.SOURCES_LABEL + texts.SOURCES_SEPARATOR.join(entry.sources))
     blocks.append(texts.DISCLAIMER)
     return "\n\n".join(blocks)
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 DISCLAIMER = "以上为一般性信息,不构成法律意见;具体情况可咨询律师或拨打 12348 公共法律服务热线。"
-SOURCES_LABEL = "依据:"
+SOURCES_LABEL = "依据："
+SOURCES_SEPARATOR = "；"  # one law per item, full-width like the rest of the line
 SUGGEST_INTRO = "你是不是想问:"
 RELATED_INTRO = "相关问题:"
 

@@ -53,7 +53,7 @@ def answer_blocks(entry: Entry, truncated: bool = False) -> list[str]:
     blocks.append(f"<b>{esc(entry.question)}</b>")
     blocks += ["\n".join(_line_html(line) for line in para.lines) for para in markup.parse(entry.answer)]
     if entry.sources:
-        blocks.append(esc(texts.SOURCES_LABEL + ";".join(entry.sources)))
+        blocks.append(esc(texts.SOURCES_LABEL + texts.SOURCES_SEPARATOR.join(entry.sources)))
     blocks.append(f"<i>{esc(texts.DISCLAIMER)}</i>")
     return blocks
 

@@ -61,3 +61,18 @@ def test_ids_are_unique_and_related_ids_resolve(kb):
     assert len(ids) == len(set(ids))
     for e in kb.entries:
         assert all(r in kb for r in e.related)
+
+
+def test_sources_cite_each_law_once_in_full_width_punctuation(kb):
+    for e in kb.entries:
+        titles = [re.match(r"《[^》]+》", s).group(0) for s in e.sources if s.startswith("《")]
+        assert len(titles) == len(set(titles)), (e.id, "merge the articles of one law into one line")
+        for s in e.sources:
+            assert not re.search(r"[(),;]|(?<!\d):(?!\d)", s), (e.id, s)
+        assert len("；".join(e.sources)) <= 340, (e.id, "the 依据 line is too long for a phone")
+
+
+def test_summaries_and_answers_use_full_width_punctuation(kb):
+    for e in kb.entries:
+        for text in (e.summary, e.answer):
+            assert not re.search(r"[\u4e00-\u9fff][,;?!]|[,;?!][\u4e00-\u9fff]", text), (e.id, text[:40])

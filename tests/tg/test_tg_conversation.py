@@ -40,7 +40,7 @@ def test_commands_are_registered_for_the_menu_at_startup(fake, bot):
 def test_answer_is_html_with_sources_disclaimer_buttons_after_typing(fake, bot, app):
     [answer] = fake.exchange("上门催收合法吗")
     assert answer["html"].startswith("<b>上门催收合法吗?</b>")
-    assert "&lt;暴力&gt; &amp;" in answer["html"] and "依据:" in answer["html"]
+    assert "&lt;暴力&gt; &amp;" in answer["html"] and "依据：" in answer["html"]
     assert answer["text"].endswith(texts.DISCLAIMER)  # what the user sees, after Telegram parsed the HTML
     assert data(answer) == ["a:collection-contacts", "a:credit-report-check", "a:support-legal-aid",
                             "u:collection-home-visit-legality", "d:collection-home-visit-legality"]

@@ -30,7 +30,7 @@ def test_answer_escapes_kb_text_and_converts_markup(app):
     assert "1. 保持冷静,可以不开门\n2. 保留录音录像证据" in text  # numbered lines
     assert "• 受到威胁请拨打 110\n• 投诉可拨打 12378" in text  # bullets
     assert "**" not in text
-    assert "\n\n依据:《中华人民共和国民法典》第一千零三十三条(2020年);A&amp;B &lt;规定&gt;\n\n" in text
+    assert "\n\n依据：《中华人民共和国民法典》第一千零三十三条(2020年)；A&amp;B &lt;规定&gt;\n\n" in text
     assert text.endswith(f"<i>{texts.DISCLAIMER}</i>")
     rows = keyboard.inline_keyboard
     assert [b.text for b in rows[-1]] == [texts.FEEDBACK_UP, texts.FEEDBACK_DOWN]
