@@ -5,7 +5,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 from bot.core.settings import MatchSettings
 
@@ -101,9 +101,10 @@ class Settings:
         unknown = set(flat) - _STORAGE_FIELDS - set(_TELEGRAM_FIELDS)
         if unknown:
             raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
-        storage = replace(storage or StorageSettings(), **{k: v for k, v in flat.items() if k in _STORAGE_FIELDS})
-        telegram = replace(telegram or TelegramSettings(),
-                           **{_TELEGRAM_FIELDS[k]: v for k, v in flat.items() if k in _TELEGRAM_FIELDS})
+        storage_changes: dict[str, Any] = {k: v for k, v in flat.items() if k in _STORAGE_FIELDS}
+        telegram_changes: dict[str, Any] = {_TELEGRAM_FIELDS[k]: v for k, v in flat.items() if k in _TELEGRAM_FIELDS}
+        storage = replace(storage or StorageSettings(), **storage_changes)
+        telegram = replace(telegram or TelegramSettings(), **telegram_changes)
         for name, value in (("kb_path", Path(kb_path)), ("kb_source", kb_source or "given"),
                             ("match", match or MatchSettings()), ("storage", storage), ("telegram", telegram),
                             ("watch_interval", watch_interval)):

@@ -142,7 +142,7 @@ def _parse_entry(path: Path, category: str, raw: Any, node: yaml.Node, errors: _
         elif not isinstance(updated, dt.date):
             errors.add(path, lines.get("updated", line), f"bad date {updated!r} (use YYYY-MM-DD)")
             ok = False
-    if not ok:
+    if not ok or not isinstance(entry_id, str) or not isinstance(updated, dt.date):
         return None
     return Entry(
         id=entry_id, category=category, question=raw["question"].strip(), alternates=lists["alternates"],
