@@ -9,27 +9,30 @@ from pathlib import Path
 from typing import Callable
 
 from bot.app import ReloadResult, XinZhi
+from bot.core.kbfiles import is_ignored_name
 
 logger = logging.getLogger(__name__)
 
 Snapshot = frozenset[tuple[str, int, int]]
-IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".bak", ".orig")
 
 
 def snapshot(root: str | Path) -> Snapshot:
-    """(relative path, mtime_ns, size) of every KB file, skipping hidden files and editor backups."""
+    """(relative path, mtime_ns, size) of every KB file, skipping what the loader skips (bot.core.kbfiles)."""
     root = Path(root)
     found: set[tuple[str, int, int]] = set()
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith((".", "__"))]
+        dirnames[:] = [d for d in dirnames if not is_ignored_name(d)]
         for name in filenames:
-            if name.startswith((".", "#")) or name.endswith(IGNORED_SUFFIXES):
+            if is_ignored_name(name):
                 continue
             path = Path(dirpath, name)
             try:
                 st = path.stat()
-            except OSError:  # deleted between listing and stat: the next poll sees it gone
-                continue
+            except OSError:  # a broken link still counts (the reload reports it); a deleted file is gone
+                try:
+                    st = path.lstat()
+                except OSError:
+                    continue
             found.add((str(path.relative_to(root)), st.st_mtime_ns, st.st_size))
     return frozenset(found)
 

@@ -17,13 +17,15 @@ from bot.app import ReloadResult, XinZhi
 from bot.config import ConfigError, Settings
 from bot.core.model import Entry, Reply, Outcome
 from bot.console.render import render_reply
-from bot.console.termwrap import wrap
+from bot.console.termwrap import strip_controls, wrap
 from bot.storage import open_event_log
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "console"
 MAX_WIDTH = 100  # long lines of Chinese are hard to read even on a wide terminal
+MAX_LINE_CHARS = 4096  # one input line; the core reads far less (`xinzhi chat < /dev/zero` must not eat memory)
+SKIP_CHUNK = 65536  # the rest of an over-long line is read and thrown away in pieces this big
 QUIT = {"/quit", "/exit", "/q", "/bye"}
 GOOD = {"+", "👍", "/good"}
 BAD = {"-", "👎", "/bad"}
@@ -67,7 +69,7 @@ def colourize(text: str, reply: Reply | None = None) -> str:
 
 def render_console(reply: Reply, width: int | None = None, colour: bool = False) -> str:
     """The reply as the console shows it: the shared plain-text rendering, coloured and wrapped."""
-    text = render_reply(reply)
+    text = strip_controls(render_reply(reply))  # KB text is checked on load; belt and braces for the terminal
     return wrap(colourize(text, reply) if colour else text, width)
 
 
@@ -82,18 +84,24 @@ class Choices:
 
 
 class StreamReader:
-    """Read lines from a stream; print the prompt only in an interactive session."""
+    """Read lines of at most `limit` characters from a stream; print the prompt only in an interactive session.
 
-    def __init__(self, stdin: TextIO, stdout: TextIO, prompt: str | None):
-        self.stdin, self.stdout, self.prompt = stdin, stdout, prompt
+    The rest of an over-long line is skipped in bounded chunks, so memory stays bounded whatever comes in.
+    """
+
+    def __init__(self, stdin: TextIO, stdout: TextIO, prompt: str | None, limit: int = MAX_LINE_CHARS):
+        self.stdin, self.stdout, self.prompt, self.limit = stdin, stdout, prompt, limit
 
     def __call__(self) -> str:
         if self.prompt:
             self.stdout.write(self.prompt)
             self.stdout.flush()
-        line = self.stdin.readline()
+        line = self.stdin.readline(self.limit)
         if not line:
             raise EOFError
+        if len(line) >= self.limit and not line.endswith("\n"):
+            while (rest := self.stdin.readline(SKIP_CHUNK)) and not rest.endswith("\n"):
+                pass
         return line.rstrip("\r\n")
 
 
@@ -127,7 +135,7 @@ class ChatSession:
 
     def notify_reload(self, result: ReloadResult) -> None:
         """Report a hot reload (called from the watcher thread)."""
-        self.say("\n" + result.summary())
+        self.say("\n" + strip_controls(result.summary()))  # file names come from disk
 
     # loop
     def run(self) -> int:
@@ -149,12 +157,17 @@ class ChatSession:
                 self.out.write("\n")
                 continue
             try:
-                if not self.handle(line):
+                if not self.handle(line[:MAX_LINE_CHARS]):
                     return 0
             except KeyboardInterrupt:
                 if not self.interactive:
                     return 130
                 self.out.write("\n")
+            except BrokenPipeError:
+                raise
+            except Exception as exc:  # one bad line must not end the conversation
+                logger.error("console: could not handle a line (%s)", type(exc).__name__)  # never the text
+                self.say(texts.GENERIC_ERROR)
 
     def handle(self, line: str) -> bool:
         """Act on one line; False means the user asked to quit."""
@@ -194,9 +207,9 @@ class ChatSession:
         elif command == "/privacy":
             self.say(texts.PRIVACY)
         elif command == "/reload":
-            self.say(self.app.reload().summary())
+            self.say(strip_controls(self.app.reload().summary()))  # file names come from disk
         else:
-            self.say(texts.CONSOLE_UNKNOWN_COMMAND.format(command=command))
+            self.say(texts.CONSOLE_UNKNOWN_COMMAND.format(command=strip_controls(command)[:80]))
 
     def answer(self, reply: Reply) -> None:
         self.say(render_console(reply, None, self.colour).rstrip("\n"))
@@ -250,6 +263,7 @@ class ChatSession:
         self.hint(texts.CONSOLE_TOPIC_HINT)
 
     def _show_list(self, title: str, lines: list[str]) -> None:
+        title, lines = strip_controls(title), [strip_controls(ln) for ln in lines]
         if self.colour:
             title = YELLOW + BOLD + title + RESET
             lines = [CYAN + BOLD + ln.replace(". ", "." + RESET + " ", 1) for ln in lines]

@@ -157,3 +157,14 @@ def wrap(text: str, width: int | None) -> str:
             indent = ""
         out.extend(wrap_line(line, width, indent))
     return "\n".join(out)
+
+
+# C0 and C1 controls except newline and tab, ESC sequences as a whole, and bidi/format characters that
+# could reorder or hide text. A sequence like OSC 0 (window title) or CSI is removed with its parameters.
+_ESCAPE_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]{0,512}(?:\x07|\x1b\\)?|[PX^_][^\x1b]{0,512}(?:\x1b\\)?|.)?")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_controls(text: str) -> str:
+    """Remove terminal control characters and escape sequences from text we did not write ourselves."""
+    return _CONTROL_RE.sub("", _ESCAPE_RE.sub("", text))

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from bot.core.kbfiles import Gone as _Gone, is_ignored_name, read_kb_text
 from bot.core.model import Entry, KnowledgeBase
 from bot.core.problem import Problem
 
@@ -44,31 +45,92 @@ class _Collector:
         self.errors: list[Problem] = []
         self.unparsed: set[str] = set()  # files that could not be parsed: other errors may be follow-ons
 
-    def add(self, file: Path | str, line: int, message: str, syntax: bool = False) -> None:
+    def add(self, file: Path | str, line: int, message: str) -> None:
         self.errors.append(Problem(str(file), line, message))
-        if syntax:
-            self.unparsed.add(str(file))
+
+
+def _mark_line(mark: Any) -> int:
+    return mark.line + 1 if mark is not None else 1
+
+
+def _refuse_aliases(path: Path, text: str, errors: _Collector) -> bool:
+    """The KB needs no anchors or aliases, and an alias bomb expands to gigabytes: refuse them outright.
+
+    Every alias needs an anchor, and every anchor an '&': files without one skip the event scan.
+    """
+    if "&" not in text:
+        return True
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            errors.add(path, _mark_line(event.start_mark),
+                       "YAML anchors and aliases (&name, *name) are not allowed in the knowledge base; "
+                       "write the text out")
+            return False
+    return True
+
+
+def _duplicate_keys(path: Path, root: yaml.Node, errors: _Collector) -> bool:
+    """Report every mapping that names a key twice (the later one would silently replace the first)."""
+    ok = True
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    line = _mark_line(key.start_mark)
+                    if key.value in first:
+                        errors.add(path, line, f"duplicate key '{key.value}' (first at line {first[key.value]}); "
+                                               "the later one would silently replace the first")
+                        ok = False
+                    else:
+                        first[key.value] = line
+                stack += [key, value]
+        elif isinstance(node, yaml.SequenceNode):
+            stack += node.value
+    return ok
 
 
 def _compose(path: Path, errors: _Collector) -> tuple[Any, yaml.Node | None]:
-    """Parse one YAML file into (data, node); record a syntax error with its line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        errors.add(path, 1, f"not valid UTF-8 ({exc.reason})", syntax=True)
+    """Parse one YAML file into (data, node); record any problem with its line.
+
+    A file that cannot be parsed is marked, so errors that only follow from it (dangling `related`) are not listed.
+    """
+    before = len(errors.errors)
+    data, node = _compose_text(path, errors)
+    if data is None and node is None and len(errors.errors) > before:
+        errors.unparsed.add(str(path))
+    return data, node
+
+
+def _compose_text(path: Path, errors: _Collector) -> tuple[Any, yaml.Node | None]:
+    text = read_kb_text(path, errors.add)
+    if text is None:
         return None, None
-    loader = _Loader(text)
+    loader = None
     try:
+        if not _refuse_aliases(path, text, errors):
+            return None, None
+        loader = _Loader(text)
         node = loader.get_single_node()
+        if node is not None and not _duplicate_keys(path, node, errors):
+            return None, None
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:  # includes scanner and parser errors
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
         column = f", column {mark.column + 1}" if mark else ""
-        errors.add(path, line, f"YAML syntax error{column}: {exc.problem or exc.context}", syntax=True)
+        errors.add(path, _mark_line(mark), f"YAML syntax error{column}: {exc.problem or exc.context}")
+        return None, None
+    except yaml.YAMLError as exc:  # reader errors and anything else the parser refuses
+        errors.add(path, _mark_line(getattr(exc, "problem_mark", None)), f"YAML error: {exc}".splitlines()[0])
+        return None, None
+    except RecursionError:
+        errors.add(path, 1, "YAML nested too deeply")
         return None, None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, node
 
 
@@ -196,8 +258,8 @@ def _load_category_file(path: Path, errors: _Collector, order: dict[str, int]) -
 
 
 def _load_dictionary(path: Path, errors: _Collector) -> tuple[tuple[str, int | None, str | None], ...]:
-    words = []
-    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    words: list[tuple[str, int | None, str | None]] = []
+    for n, raw in enumerate((read_kb_text(path, errors.add) or "").splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -224,8 +286,8 @@ def _load_dictionary(path: Path, errors: _Collector) -> tuple[tuple[str, int | N
     return tuple(words)
 
 
-def _load_word_list(path: Path) -> tuple[str, ...]:
-    lines = path.read_text(encoding="utf-8").splitlines()
+def _load_word_list(path: Path, errors: _Collector) -> tuple[str, ...]:
+    lines = (read_kb_text(path, errors.add) or "").splitlines()
     return tuple(w.strip() for w in lines if w.strip() and not w.strip().startswith("#"))
 
 
@@ -259,17 +321,40 @@ def _load_synonyms(path: Path, errors: _Collector) -> dict[str, str]:
     return mapping
 
 
+def _present(path: Path) -> bool:
+    """True when a resource file is there to read, including a broken link that must be reported."""
+    return path.is_symlink() or path.exists()
+
+
+def _optional(root: Path, name: str, read: Any, default: Any) -> Any:
+    path = root / name
+    if not _present(path):
+        return default
+    try:
+        return read(path)
+    except _Gone:
+        return default
+
+
 def load_kb(root: str | Path) -> KnowledgeBase:
     """Read every file of a KB folder; raise KBValidationError listing all problems."""
     root = Path(root)
     errors = _Collector()
     if not root.is_dir():
         raise KBValidationError([KBError(str(root), 0, "knowledge base folder not found")])
-    files = sorted(p for p in root.glob("*.y*ml") if p.name not in RESOURCE_FILES and p.suffix in {".yaml", ".yml"})
+    try:
+        listed = sorted(root.iterdir())
+    except OSError as exc:
+        raise KBValidationError([KBError(str(root), 0, f"cannot list the folder ({exc.strerror})")]) from None
+    files = [p for p in listed if p.suffix in {".yaml", ".yml"} and p.name not in RESOURCE_FILES
+             and not is_ignored_name(p.name)]
     loaded: list[tuple[Entry, int]] = []
     order: dict[str, int] = {}
     for path in files:
-        loaded.extend(_load_category_file(path, errors, order))
+        try:
+            loaded.extend(_load_category_file(path, errors, order))
+        except _Gone:  # deleted while we read: the watcher sees the change and reloads again
+            continue
     if not files:
         errors.add(root, 0, "no category files (*.yaml) found")
     seen: dict[str, Entry] = {}
@@ -285,10 +370,10 @@ def load_kb(root: str | Path) -> KnowledgeBase:
                 errors.add(entry.file, related_line, f"unknown related id '{rid}' in entry '{entry.id}'")
             elif rid == entry.id:
                 errors.add(entry.file, related_line, f"entry '{entry.id}' lists itself as related")
-    dictionary = _load_dictionary(root / "dictionary.txt", errors) if (root / "dictionary.txt").is_file() else ()
-    synonyms = _load_synonyms(root / "synonyms.yaml", errors) if (root / "synonyms.yaml").is_file() else {}
-    stopwords = frozenset(_load_word_list(root / "stopwords.txt")) if (root / "stopwords.txt").is_file() else frozenset()
-    crisis = _load_word_list(root / "crisis.txt") if (root / "crisis.txt").is_file() else ()
+    dictionary = _optional(root, "dictionary.txt", lambda p: _load_dictionary(p, errors), ())
+    synonyms = _optional(root, "synonyms.yaml", lambda p: _load_synonyms(p, errors), {})
+    stopwords = frozenset(_optional(root, "stopwords.txt", lambda p: _load_word_list(p, errors), ()))
+    crisis = _optional(root, "crisis.txt", lambda p: _load_word_list(p, errors), ())
     if errors.errors:
         # the cause first: files that could not be parsed, then everything else in file order
         raise KBValidationError(sorted(errors.errors, key=lambda e: e.file not in errors.unparsed))

@@ -7,15 +7,24 @@ from typing import TYPE_CHECKING
 from bot.config import ConfigError, Settings
 
 if TYPE_CHECKING:
-    from bot.storage.store import Store
+    from bot.storage.writer import BackgroundLog
+
+WRITER_BUSY_TIMEOUT_MS = 1000  # the background writer retries itself; a short wait keeps shutdown prompt
 
 
-def open_event_log(settings: Settings) -> "Store | None":
-    """Open the event log, or None when XINZHI_LOG=off; a log that cannot be opened is a configuration error."""
+def open_event_log(settings: Settings) -> "BackgroundLog | None":
+    """Open the event log behind a background writer, or None when XINZHI_LOG=off.
+
+    A log that cannot be opened is a configuration error. Close the result to flush what is queued.
+    """
     from bot.storage.store import Store, StoreError
+    from bot.storage.writer import BackgroundLog
 
+    if not settings.storage.log_enabled:
+        return None
     try:
-        return Store.from_settings(settings)
+        store = Store(settings.storage.db_path, settings.storage.log_days, busy_timeout_ms=WRITER_BUSY_TIMEOUT_MS)
     except (OSError, sqlite3.Error, StoreError) as exc:
         raise ConfigError(f"XINZHI_DB={settings.storage.db_path}: cannot open the log ({exc}); "
                           "fix the path or run with XINZHI_LOG=off") from None
+    return BackgroundLog(store)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import Settings
-from bot.storage.redact import redact
+from bot.storage.redact import redact, redact_for_storage
+from bot.storage.textnorm import normalize_text
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,26 @@ class FeedbackCount:
 
 
 def _clean(value: str, limit: int) -> str:
-    return " ".join(str(value).split())[:limit]
+    """Normalise a short field (channel, entry id): NFKC, no control characters or lone surrogates."""
+    return normalize_text(str(value)[:4 * limit])[:limit]
+
+
+def enforce_private(path: Path) -> None:
+    """Make the log file (and its WAL/SHM companions) 0600 and its folder 0700, whatever they were before.
+
+    A shared folder we do not own (say /tmp) is left alone: changing it would break other users.
+    """
+    folder = path.parent
+    st = folder.stat()
+    if st.st_uid == os.getuid() and not st.st_mode & 0o1000:  # ours and not a sticky shared folder
+        if st.st_mode & 0o777 != 0o700:
+            os.chmod(folder, 0o700)
+    else:
+        logger.warning("event log folder %s is shared; only the file itself is made private", folder)
+    for name in (path.name, path.name + "-wal", path.name + "-shm"):
+        companion = folder / name
+        if companion.exists() and companion.stat().st_mode & 0o777 != 0o600:
+            os.chmod(companion, 0o600)
 
 
 class Store:
@@ -84,7 +104,8 @@ class Store:
     WAL + busy_timeout let a second process (say `xinzhi chat` next to the bot) write safely.
     """
 
-    def __init__(self, path: str | Path, retention_days: int = 90, *, read_only: bool = False):
+    def __init__(self, path: str | Path, retention_days: int = 90, *, read_only: bool = False,
+                 busy_timeout_ms: int = BUSY_TIMEOUT_MS):
         """Open (creating if needed) the log; `read_only` opens an existing file for queries and deletes nothing."""
         if retention_days < 1:
             raise ValueError("retention_days must be at least 1")
@@ -95,16 +116,17 @@ class Store:
         self.read_only = read_only
         if read_only:
             self._conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
-                                         timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                         timeout=busy_timeout_ms / 1000, isolation_level=None,
                                          check_same_thread=False)
             return
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not self.path.exists():
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))  # private to the operator
-        self._conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+        enforce_private(self.path)  # an existing file keeps its mode otherwise (say 0644)
+        self._conn = sqlite3.connect(self.path, timeout=busy_timeout_ms / 1000, isolation_level=None,
                                      check_same_thread=False)
         try:
-            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
@@ -148,7 +170,7 @@ class Store:
     # --- EventLog --------------------------------------------------------------------------------
     def record_unanswered(self, text: str, channel: str) -> None:
         """Store a question we could not answer, with identifiers removed."""
-        cleaned = _clean(redact(text or ""), MAX_TEXT_CHARS)  # redact first: never keep half a phone number
+        cleaned = redact_for_storage(text or "", MAX_TEXT_CHARS)  # normalise, cut, redact: never half a number
         if cleaned:
             self._insert("INSERT INTO unanswered (ts, channel, text) VALUES (?, ?, ?)",
                          (int(time.time()), _clean(channel, MAX_CHANNEL_CHARS), cleaned))
@@ -156,19 +178,23 @@ class Store:
     def record_pick(self, entry_id: str, channel: str) -> None:
         """Store that a suggestion was chosen (entry id only)."""
         self._insert("INSERT INTO picks (ts, channel, entry_id) VALUES (?, ?, ?)",
-                     (int(time.time()), _clean(channel, MAX_CHANNEL_CHARS), _clean(redact(entry_id), MAX_ID_CHARS)))
+                     (int(time.time()), _clean(channel, MAX_CHANNEL_CHARS),
+                      _clean(redact(str(entry_id)[:4 * MAX_ID_CHARS]), MAX_ID_CHARS)))
 
     def record_feedback(self, entry_id: str, positive: bool, channel: str) -> None:
         """Store a 👍 or 👎 for an entry."""
         self._insert("INSERT INTO feedback (ts, channel, entry_id, positive) VALUES (?, ?, ?, ?)",
                      (int(time.time()), _clean(channel, MAX_CHANNEL_CHARS),
-                      _clean(redact(entry_id), MAX_ID_CHARS), 1 if positive else 0))
+                      _clean(redact(str(entry_id)[:4 * MAX_ID_CHARS]), MAX_ID_CHARS), 1 if positive else 0))
 
     def _insert(self, sql: str, params: tuple[object, ...]) -> None:
         with self._lock:
             self._conn.execute(sql, params)
         if time.monotonic() - self._last_prune >= PRUNE_EVERY_SECONDS:
-            self.prune()
+            try:
+                self.prune()
+            except sqlite3.OperationalError as exc:  # the row is in; retention tries again next hour
+                logger.warning("event log: retention skipped (%s)", exc)
 
     # --- retention -------------------------------------------------------------------------------
     def prune(self) -> int:
@@ -225,6 +251,7 @@ class Store:
 
     # --- lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:
+        """Close the connection."""
         with self._lock:
             self._conn.close()
 
