@@ -148,6 +148,7 @@ class FakeBotAPI:
         self.confirmed = 0
         self.delivered: list[dict] = []  # every update ever queued, for repeat()  # getUpdates offset: every update below it was confirmed by the bot
         self._released = threading.Event()
+        self._unhang = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -168,6 +169,7 @@ class FakeBotAPI:
 
     def stop(self) -> None:
         self._released.set()
+        self._unhang.set()
         with self._cond:
             self._cond.notify_all()
         if self._server is not None:
@@ -267,6 +269,13 @@ class FakeBotAPI:
     def hang(self, method: str, *, times: int = 1, when: Callable[[dict[str, Any]], bool] | None = None) -> None:
         with self._cond:
             self._faults.append(Fault(method, "hang", times, None, when))
+
+    def release(self) -> None:
+        """End every hanging request now and drop the remaining faults (the network is healthy again)."""
+        with self._cond:
+            self._faults.clear()
+            self._cond.notify_all()
+        self._unhang.set()
 
     def _take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
         for fault in self._faults:
@@ -412,7 +421,7 @@ class FakeBotAPI:
             with self._cond:
                 call.status = "hang"
                 self._cond.notify_all()
-            self._released.wait(30)
+            self._unhang.wait(30)
             return "hang", {"ok": False, "error_code": 504, "description": "hung"}
         if fault is not None:
             body: dict[str, Any] = {"ok": False, "error_code": fault.status,
