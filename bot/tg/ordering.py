@@ -10,7 +10,8 @@ from telegram.ext import BaseUpdateProcessor
 
 logger = logging.getLogger(__name__)
 
-MAX_CHAT_BACKLOG = 50  # updates one chat may have waiting; more are dropped (a flood, not a conversation)
+MAX_CHAT_BACKLOG = 50  # updates one private chat may have waiting; more are dropped (a flood, not a conversation)
+MAX_GROUP_BACKLOG = 10  # a group gets ~20 answers a minute from Telegram: more waiting could not be sent in time
 
 
 def chat_key(update: object) -> object:
@@ -33,9 +34,10 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     `pending` counts updates accepted but not finished (the polling gate reads it).
     """
 
-    def __init__(self, max_concurrent_updates: int, max_chat_backlog: int = MAX_CHAT_BACKLOG):
+    def __init__(self, max_concurrent_updates: int, max_chat_backlog: int = MAX_CHAT_BACKLOG,
+                 max_group_backlog: int = MAX_GROUP_BACKLOG):
         super().__init__(max_concurrent_updates)
-        self.max_chat_backlog = max_chat_backlog
+        self.max_chat_backlog, self.max_group_backlog = max_chat_backlog, max_group_backlog
         self._locks: dict[object, asyncio.Lock] = {}
         self._users: dict[object, int] = {}
         self._pending = 0
@@ -65,7 +67,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         async with changed:
             changed.notify_all()
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:  # type: ignore[misc]
+        """Wait for the chat's turn, then for a shared slot (PTB marks this final; fairness needs the order swapped)."""
         key = chat_key(update)
         await self._count(1)
         try:
@@ -73,10 +76,10 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                 async with self._semaphore:
                     await coroutine
                 return
-            if self._users.get(key, 0) >= self.max_chat_backlog:
+            cap = self.max_group_backlog if key[1] < 0 else self.max_chat_backlog  # type: ignore[index]
+            if self._users.get(key, 0) >= cap:
                 self.dropped += 1
-                logger.warning("one chat has %s updates waiting; dropped one (%s dropped so far)",
-                               self.max_chat_backlog, self.dropped)
+                logger.warning("one chat has %s updates waiting; dropped one (%s dropped so far)", cap, self.dropped)
                 if asyncio.iscoroutine(coroutine):
                     coroutine.close()
                 return

@@ -65,8 +65,8 @@ class ChatPacer:
     def _prune(self, now: float) -> None:
         for chat_id in [c for c, s in self._slots.items() if not s or s[-1] <= now - WINDOW]:
             del self._slots[chat_id]
-        for chat_id in [c for c, until in self._blocked.items() if until <= now]:
-            del self._blocked[chat_id]
+        for blocked in [c for c, until in self._blocked.items() if until <= now]:
+            del self._blocked[blocked]
 
     @property
     def tracked(self) -> int:

@@ -103,13 +103,15 @@ def build_application(app: XinZhi, settings: Settings, *, rate_limiter: BaseRate
     answers Telegram only once there is room), so a forced stop loses no more than it can drain.
     """
     quiet_library_loggers()
-    timeouts = {"connect_timeout": request_timeout, "read_timeout": request_timeout,
-                "write_timeout": request_timeout, "pool_timeout": request_timeout}
+    def request(pool: int) -> HTTPXRequest:
+        return HTTPXRequest(connection_pool_size=pool, connect_timeout=request_timeout, read_timeout=request_timeout,
+                            write_timeout=request_timeout, pool_timeout=request_timeout)
+
     bot = XinZhiBot(
         settings.telegram.token,
         base_url=bot_api_base_url(settings.telegram.base_url) if settings.telegram.base_url else TELEGRAM_API,
-        request=HTTPXRequest(connection_pool_size=max(8, concurrency * 2), **timeouts),
-        get_updates_request=HTTPXRequest(connection_pool_size=1, **timeouts),
+        request=request(max(8, concurrency * 2)),
+        get_updates_request=request(1),
         defaults=Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)),
         rate_limiter=rate_limiter or Delivery(flood_retries=FLOOD_RETRIES),
         fetch_limit=fetch_limit,

@@ -129,7 +129,7 @@ class GuardedUpdater(Updater):
             "bot": self.bot, "queue": self.update_queue, "secret": secret_token or "", "seen": self.seen,
             "backlog": self.backlog, "max_body": self.max_body})])
         server = GuardedWebhookServer(str(listen), int(port), app, self.max_body)
-        self._httpd = server  # type: ignore[assignment]  (PTB's stop() calls shutdown() on it)
+        self._httpd = server  # type: ignore[assignment]  # PTB's stop() calls shutdown() on it
         await self._bootstrap(max_retries=bootstrap_retries, drop_pending_updates=drop_pending_updates,
                               webhook_url=webhook_url, allowed_updates=allowed_updates, ip_address=ip_address,
                               max_connections=max_connections, secret_token=secret_token)
