@@ -60,7 +60,7 @@ def parse(data: str | None) -> Action | None:
         return Action(kind, ref=rest) if rest else None
     if kind in (TOPICS, CATEGORY):
         parts = rest.split(":")
-        if not all(p.isdigit() and len(p) <= 6 for p in parts):
+        if not all(p.isascii() and p.isdigit() and len(p) <= 6 for p in parts):  # "²".isdigit() is True
             return None
         numbers = tuple(int(p) for p in parts)
         if len(numbers) == (1 if kind == TOPICS else 2):

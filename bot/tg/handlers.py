@@ -8,7 +8,7 @@ import asyncio
 import logging
 import re
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 from telegram import InlineQueryResultsButton, Message, ReplyParameters, Update
@@ -21,7 +21,9 @@ from bot.core import texts
 from bot.app import XinZhi
 from bot.config import Settings
 from bot.tg import callbacks, render
+from bot.tg.chataction import typing_if_slow
 from bot.tg.ratelimit import UserRateLimiter, Verdict
+from bot.tg.votes import Votes
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +31,7 @@ CHANNEL = "telegram"
 DEPS_KEY = "xinzhi"
 INLINE_CACHE_SECONDS = 60
 INLINE_START_PARAMETER = "inline"
+RELOAD_FAILED = "知识库重新加载失败,继续使用原来的版本:{error}"
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Deps:
     app: XinZhi
     settings: Settings
     limiter: UserRateLimiter
+    votes: Votes = field(default_factory=Votes)  # 👍/👎 counted once per user and entry
 
 
 def deps(context: ContextTypes.DEFAULT_TYPE) -> Deps:
@@ -104,10 +108,10 @@ async def typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Apply the per-user rate limit; tell the user once per window when they are over it."""
-    user = update.effective_user
-    if user is None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None and chat is None:
         return True
-    verdict = deps(context).limiter.check(user.id)
+    verdict = deps(context).limiter.check(user.id if user is not None else f"chat:{chat.id}")  # type: ignore[union-attr]
     if verdict is Verdict.ALLOW:
         return True
     logger.info("per-user rate limit hit (%s)", verdict.value)
@@ -123,8 +127,8 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     """The one path from a question to an answer: limit, typing…, app.respond, render, send."""
     if not await allowed(update, context):
         return
-    await typing(update, context)
-    reply = deps(context).app.respond(question, CHANNEL)
+    async with typing_if_slow(lambda: typing(update, context)):  # off the event loop; "typing…" only if slow
+        reply = await asyncio.to_thread(deps(context).app.respond, question, CHANNEL)
     await send(update, context, render.render_reply(reply))
 
 
@@ -180,7 +184,12 @@ async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply_fixed(update, context, render.plain(texts.ADMIN_ONLY))
         return
     await typing(update, context)
-    result = await asyncio.to_thread(deps(context).app.reload)
+    try:
+        result = await asyncio.to_thread(deps(context).app.reload)
+    except Exception as exc:  # a KB fault the loader did not locate: still the admin's report, not an apology
+        logger.warning("reload failed: %s", type(exc).__name__)
+        await send(update, context, [render.plain(RELOAD_FAILED.format(error=f"{type(exc).__name__}: {exc}"[:1000]))])
+        return
     logger.info("reload requested by an admin: ok=%s entries=%s errors=%s", result.ok, result.entries, len(result.errors))
     await send(update, context, [render.plain(result.summary())])
 
@@ -206,8 +215,8 @@ async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     action = callbacks.parse(query.data)
-    if action is None:
-        await query.answer()
+    if action is None:  # forged or from an older version: a polite notice, never an exception
+        await query.answer(texts.ENTRY_GONE)
         return
     if not await allowed(update, context):
         return
@@ -254,6 +263,9 @@ async def record_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, ac
     query = update.callback_query
     app = deps(context).app
     entry = callbacks.resolve_entry(app.kb, action.ref)
+    if entry is not None and not deps(context).votes.first(query.from_user.id, entry.id):
+        await query.answer(texts.FEEDBACK_THANKS)  # counted already: thank again, count once
+        return
     if entry is None or not app.feedback(entry.id, action.kind == callbacks.FEEDBACK_UP, CHANNEL):
         await query.answer(texts.ENTRY_GONE)
         return

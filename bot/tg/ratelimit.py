@@ -33,8 +33,8 @@ class UserRateLimiter:
         self._hits: dict[str, deque[float]] = {}
         self._told: set[str] = set()
 
-    def check(self, user_id: int) -> Verdict:
-        """Count one message from `user_id` and say whether to answer it."""
+    def check(self, user_id: int | str) -> Verdict:
+        """Count one message from `user_id` (or a "chat:<id>" key) and say whether to answer it."""
         now = self._clock()
         key = keyed_hash(user_id, self._secret)
         hits = self._hits.setdefault(key, deque())

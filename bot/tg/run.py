@@ -8,18 +8,26 @@ import secrets
 from typing import TYPE_CHECKING, Sequence
 from urllib.parse import urlparse
 
+import asyncio
+
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter, Defaults
+from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, Defaults
+from telegram.request import HTTPXRequest
 
 from bot.core import texts
 from bot.app import EventLog, ReloadResult, XinZhi
 from bot.config import ConfigError, Settings, read_token_file, require_token
 from bot.storage import open_event_log
+from bot.tg.delivery import Delivery
 from bot.tg.handlers import Deps, register
+from bot.tg.intake import FETCH_LIMIT, XinZhiBot
+from bot.tg.logfilter import install_privacy_filter
 from bot.tg.ordering import ChatOrderedProcessor
+from bot.tg.preflight import check_reachable
 from bot.tg.ratelimit import UserRateLimiter
+from bot.tg.webhook import GuardedUpdater
 
 if TYPE_CHECKING:
     from bot.watch import KBWatcher
@@ -31,6 +39,7 @@ CONCURRENCY = 64  # updates handled at once (one at a time per chat)
 POLL_TIMEOUT = 10.0  # seconds one getUpdates long poll may wait
 BOOTSTRAP_RETRIES = 5  # getMe / deleteWebhook / setWebhook attempts at start-up
 FLOOD_RETRIES = 3  # resends after Telegram answers 429 retry_after
+TELEGRAM_API = "https://api.telegram.org/bot"
 ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY)
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as a webhook secret_token
 # httpx logs request URLs, which carry the token; telegram's DEBUG lines carry message text and user ids.
@@ -41,6 +50,7 @@ def quiet_library_loggers() -> None:
     """Keep tokens, message text and user ids out of the logs, whatever the root level is."""
     for name, level in QUIET_LOGGERS.items():
         logging.getLogger(name).setLevel(level)
+    install_privacy_filter()
 
 
 class RedactToken(logging.Filter):
@@ -85,22 +95,34 @@ async def register_commands(application: Application) -> None:
 
 
 def build_application(app: XinZhi, settings: Settings, *, rate_limiter: BaseRateLimiter | None = None,
-                      request_timeout: float = REQUEST_TIMEOUT, concurrency: int = CONCURRENCY) -> Application:
-    """Wire the XinZhi app into a python-telegram-bot Application (not started)."""
+                      request_timeout: float = REQUEST_TIMEOUT, concurrency: int = CONCURRENCY,
+                      fetch_limit: int = FETCH_LIMIT) -> Application:
+    """Wire the XinZhi app into a python-telegram-bot Application (not started).
+
+    The bot takes in at most `fetch_limit` unanswered updates (polling waits for room; the webhook
+    answers Telegram only once there is room), so a forced stop loses no more than it can drain.
+    """
     quiet_library_loggers()
-    builder = (
-        ApplicationBuilder()
-        .token(settings.telegram.token)
-        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=FLOOD_RETRIES))
-        .concurrent_updates(ChatOrderedProcessor(concurrency))
-        .connect_timeout(request_timeout).read_timeout(request_timeout)
-        .write_timeout(request_timeout).pool_timeout(request_timeout)
-        .post_init(register_commands)
+    def request(pool: int) -> HTTPXRequest:
+        return HTTPXRequest(connection_pool_size=pool, connect_timeout=request_timeout, read_timeout=request_timeout,
+                            write_timeout=request_timeout, pool_timeout=request_timeout)
+
+    bot = XinZhiBot(
+        settings.telegram.token,
+        base_url=bot_api_base_url(settings.telegram.base_url) if settings.telegram.base_url else TELEGRAM_API,
+        request=request(max(8, concurrency * 2)),
+        get_updates_request=request(1),
+        defaults=Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)),
+        rate_limiter=rate_limiter or Delivery(flood_retries=FLOOD_RETRIES),
+        fetch_limit=fetch_limit,
     )
-    if settings.telegram.base_url:
-        builder = builder.base_url(bot_api_base_url(settings.telegram.base_url))
-    application = builder.build()
+    processor = ChatOrderedProcessor(concurrency)
+    bot.attach_backlog(processor)
+    updater = GuardedUpdater(bot, asyncio.Queue())
+    updater.backlog = processor
+    application = (
+        ApplicationBuilder().updater(updater).concurrent_updates(processor).post_init(register_commands).build()
+    )
     limiter = UserRateLimiter(settings.telegram.rate_limit_per_minute, settings.storage.hash_secret)
     register(application, Deps(app, settings, limiter))
     return application
@@ -168,6 +190,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     """`xinzhi telegram`: check the settings, open the log, start the watcher, serve until stopped."""
     settings = _settings_from_args(args, settings)
     protect_logs(settings.telegram.token)
+    check_reachable(settings.telegram.base_url or TELEGRAM_API)  # one line on stderr, then fail fast
     log = open_event_log(settings)
     app = XinZhi(settings, log=log)
     watcher = start_watcher(app)

@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from telegram.ext import AIORateLimiter, Application
+from telegram.ext import Application
 
 from bot.app import XinZhi
 from bot.config import Settings
 from bot.tg import run
+from bot.tg.delivery import Delivery
+from bot.tg.pacing import PaceLimits
 from tests.tg.fakebotapi import FakeBotAPI
 from tests.kbfactory import NO_LEXICON, write_kb
 from tests.tg.tgkb import ADMIN, TOKEN, kb_files
@@ -106,12 +108,14 @@ def start_bot(app: XinZhi, settings: Settings, fake: FakeBotAPI) -> Iterator:
     """start_bot(request_timeout=…, settings=…) → a running BotRunner; stopped (and checked) after the test."""
     runners: list[BotRunner] = []
 
-    def start(request_timeout: float = run.REQUEST_TIMEOUT, settings_: Settings | None = None) -> BotRunner:
+    def start(request_timeout: float = run.REQUEST_TIMEOUT, settings_: Settings | None = None,
+              delivery: Delivery | None = None, **build: object) -> BotRunner:
         chosen = settings_ or settings
-        # Telegram's flood limits are enforced by AIORateLimiter; the test server has none, so only its
-        # 429 retry handling is exercised here (no waiting for 30 messages/second).
-        limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=run.FLOOD_RETRIES)
-        application = run.build_application(app, chosen, rate_limiter=limiter, request_timeout=request_timeout)
+        # Telegram's flood limits are paced by bot.tg.delivery; the test server has none, so pacing is off
+        # unless a test passes its own Delivery (no waiting for 30 messages/second or 20 a minute per group).
+        limiter = delivery or Delivery(PaceLimits(group_per_minute=0), overall_per_second=0)
+        application = run.build_application(app, chosen, rate_limiter=limiter, request_timeout=request_timeout,
+                                            **build)
         runner = BotRunner(application, chosen)
         runners.append(runner)
         return runner.start()

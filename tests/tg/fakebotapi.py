@@ -3,7 +3,9 @@
 It speaks the Bot API over HTTP (form-encoded requests, JSON answers), keeps a queue of updates for
 getUpdates long polling, records every call, checks what Telegram would reject (bad HTML, messages over
 4096 characters, callback data over 64 bytes) and can inject faults: an HTTP error, a 429 with
-retry_after, or a request that hangs.
+retry_after (per chat with `when=`), a request that hangs, a dropped connection, an update the
+library cannot parse (`push_poisoned`) and a repeated update_id (`repeat`). `confirmed` is the
+highest offset the bot confirmed, so a test can tell fetched-and-lost from never-fetched.
 """
 from __future__ import annotations
 
@@ -96,13 +98,13 @@ class Call:
     method: str
     params: dict[str, Any]
     token: str
-    status: int | str = "pending"  # HTTP status, "hang" or "pending"
+    status: int | str = "pending"  # HTTP status, "hang", "drop" or "pending"
     result: Any = None
 
 
 @dataclass
 class Fault:
-    """Make the next `times` matching calls fail: status 500/429/…, or hang until the server stops."""
+    """Make the next `times` matching calls fail: status 500/429/…, "drop" the connection, or hang until the server stops."""
 
     method: str
     status: int | str
@@ -143,7 +145,10 @@ class FakeBotAPI:
         self._cond = threading.Condition()
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1)
+        self.confirmed = 0
+        self.delivered: list[dict] = []  # every update ever queued, for repeat()  # getUpdates offset: every update below it was confirmed by the bot
         self._released = threading.Event()
+        self._unhang = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -164,6 +169,7 @@ class FakeBotAPI:
 
     def stop(self) -> None:
         self._released.set()
+        self._unhang.set()
         with self._cond:
             self._cond.notify_all()
         if self._server is not None:
@@ -200,6 +206,20 @@ class FakeBotAPI:
         with self._cond:
             update_id = next(self._update_ids)
             self._updates.append({"update_id": update_id, **payload})
+            self.delivered.append(copy.deepcopy(self._updates[-1]))
+            self._cond.notify_all()
+        return update_id
+
+    def push_poisoned(self, text: str, *, user: int = 1001) -> int:
+        """Queue an update python-telegram-bot cannot parse (a message whose chat is not an object)."""
+        return self.push(message={"message_id": next(self._ids), "date": int(time.time()), "chat": "poison",
+                                  "from": self.user(user), "text": text})
+
+    def repeat(self, update_id: int) -> int:
+        """Deliver an already delivered update again (as a webhook retry would); returns its update_id."""
+        with self._cond:
+            original = next(u for u in self.delivered if u["update_id"] == update_id)
+            self._updates.append(copy.deepcopy(original))
             self._cond.notify_all()
         return update_id
 
@@ -249,6 +269,13 @@ class FakeBotAPI:
     def hang(self, method: str, *, times: int = 1, when: Callable[[dict[str, Any]], bool] | None = None) -> None:
         with self._cond:
             self._faults.append(Fault(method, "hang", times, None, when))
+
+    def release(self) -> None:
+        """End every hanging request now and drop the remaining faults (the network is healthy again)."""
+        with self._cond:
+            self._faults.clear()
+            self._cond.notify_all()
+        self._unhang.set()
 
     def _take_fault(self, method: str, params: dict[str, Any]) -> Fault | None:
         for fault in self._faults:
@@ -388,8 +415,13 @@ class FakeBotAPI:
             fault = self._take_fault(call.method, call.params)
         if fault is None and call.method == "getUpdates":
             return 200, {"ok": True, "result": self._get_updates(call.params)}
+        if fault is not None and fault.status == "drop":
+            return "drop", {}
         if fault is not None and fault.status == "hang":
-            self._released.wait(30)
+            with self._cond:
+                call.status = "hang"
+                self._cond.notify_all()
+            self._unhang.wait(30)
             return "hang", {"ok": False, "error_code": 504, "description": "hung"}
         if fault is not None:
             body: dict[str, Any] = {"ok": False, "error_code": fault.status,
@@ -451,6 +483,7 @@ class FakeBotAPI:
         wait = min(float(params.get("timeout") or 0), self.long_poll_cap)
         deadline = time.monotonic() + wait
         with self._cond:
+            self.confirmed = max(self.confirmed, offset)
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
             while not self._updates and not self._released.is_set():
                 left = deadline - time.monotonic()
@@ -563,7 +596,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         params = _decode(raw, self.headers.get("Content-Type", ""))
         status, body = self.api.handle(match.group(1), match.group(2), params)
-        if status == "hang":
+        if status in ("hang", "drop"):
             self.close_connection = True
             return
         self._reply(int(status), body)

@@ -157,3 +157,26 @@ def test_base_url_accepts_a_bare_server_address():
     assert bot_api_base_url("http://127.0.0.1:8081") == "http://127.0.0.1:8081/bot"
     assert bot_api_base_url("http://127.0.0.1:8081/bot/") == "http://127.0.0.1:8081/bot"
     assert bot_api_base_url("https://api.example.org/bot{token}/x") == "https://api.example.org/bot{token}/x"
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nothing listens here once the socket is closed
+
+
+@pytest.mark.parametrize("base_url, cause", [
+    (f"http://127.0.0.1:{closed_port()}/bot", "connection refused"),
+    ("http://xinzhi-no-such-host.invalid/bot", "DNS lookup of xinzhi-no-such-host.invalid failed"),
+])
+def test_unreachable_api_says_it_is_connecting_then_names_the_cause_exit_2(tmp_path, kb_dir, base_url, cause):
+    env = bot_env(tmp_path, kb_dir, None, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_BASE_URL=base_url)
+    for proxy in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        env.pop(proxy, None)
+    proc = subprocess.run([sys.executable, "-m", "bot", "telegram"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2, proc.stderr
+    assert lines[0].startswith("xinzhi: connecting to the Telegram Bot API at ")
+    assert len(lines) == 2 and lines[1].startswith("xinzhi: cannot reach the Telegram Bot API") and cause in lines[1]
+    assert TOKEN not in proc.stderr + proc.stdout and TOKEN.split(":")[1] not in proc.stderr
