@@ -89,7 +89,7 @@ class XinZhi:
                            turn.unpicked, channel)
         if turn.picked is not None:
             self._count_pick(turn.picked, channel)
-        elif turn.reply.context != "pick":
+        elif turn.reply.context not in ("pick", "gone"):
             self._count(turn.reply, text, channel)
         return turn.reply, turn.state
 

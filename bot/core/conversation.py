@@ -154,10 +154,11 @@ def converse(engine: Engine, state: State, text: str | None, lpr: Lpr | None = N
     number = ordinal(text)
     if number is not None and 1 <= number <= len(state.choices):
         chosen = engine.reply_for(state.choices[number - 1])
-        if chosen is not None and chosen.entry is not None:
-            reply = replace(chosen, context="pick")
-            return Turn(reply, _after(reply, state, chosen.entry.question),
-                        picked=chosen.entry.id if state.picks else None)
+        if chosen is None or chosen.entry is None:  # removed by a reload since the list was shown
+            return Turn(Reply(Outcome.FALLBACK, None, context="gone"), State(state.entry, state.topic))
+        reply = replace(chosen, context="pick")
+        return Turn(reply, _after(reply, state, chosen.entry.question),
+                    picked=chosen.entry.id if state.picks else None)
     if (result := calc.calculate(text, lpr)) is not None:
         reply = _calc_reply(engine, result)
         return Turn(reply, _after(reply, state, text), unpicked=unpicked)
