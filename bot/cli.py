@@ -183,10 +183,12 @@ def _run_eval(args: argparse.Namespace, settings: Settings, out: TextIO | None =
 
 def _run_validate(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
     from bot.core.loader import KBValidationError, load_kb
+    from bot.core.lpr import load_lpr
 
     out = out or sys.stdout
     try:
         kb = load_kb(settings.kb_path)
+        load_lpr(settings.kb_path)  # knowledge/lpr.yaml: the calculator's LPR
     except KBValidationError as exc:
         for err in exc.errors:
             out.write(f"{err}\n")

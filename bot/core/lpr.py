@@ -31,7 +31,8 @@ class _TextDates(yaml.SafeLoader):
     """SafeLoader that leaves dates as text, so a bad date becomes a located error, not a crash."""
 
 
-_TextDates.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+_TextDates.add_constructor("tag:yaml.org,2002:timestamp",
+                           lambda loader, node: loader.construct_scalar(node))  # type: ignore[arg-type]
 
 
 def _line(node: yaml.Node | None, key: str, default: int) -> int:

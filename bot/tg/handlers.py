@@ -123,7 +123,8 @@ async def allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
 
 def chat_key(update: Update) -> tuple[str, int]:
     """Whose conversation this is: one state per chat, in memory only."""
-    return CHANNEL, update.effective_chat.id if update.effective_chat is not None else 0
+    chat = update.effective_chat
+    return CHANNEL, chat.id if chat is not None else 0
 
 
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
@@ -269,6 +270,8 @@ async def show_entry(update: Update, context: ContextTypes.DEFAULT_TYPE, action:
 async def expand(update: Update, context: ContextTypes.DEFAULT_TYPE, action: callbacks.Action) -> None:
     """"查看完整解答": edit the summary-first message into the full answer with its sources."""
     query = update.callback_query
+    if query is None:
+        return
     app = deps(context).app
     entry = callbacks.resolve_entry(app.kb, action.ref)
     reply = app.open(entry.id, CHANNEL) if entry is not None else None
@@ -276,7 +279,7 @@ async def expand(update: Update, context: ContextTypes.DEFAULT_TYPE, action: cal
         await query.answer(texts.ENTRY_GONE)
         return
     await query.answer()
-    old = query.message.reply_markup if query.message is not None else None
+    old = getattr(query.message, "reply_markup", None)
     keyboard = render.without_expand(old) if old is not None else None
     chunks = render.split_blocks(render.answer_blocks(reply.entry))
     await query.edit_message_text(chunks[0], reply_markup=keyboard if len(chunks) == 1 else None)
@@ -287,6 +290,8 @@ async def expand(update: Update, context: ContextTypes.DEFAULT_TYPE, action: cal
 async def none_of_these(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """"都不是": record the miss (redacted by the log) for `kb gaps`; offer rephrasing, /topics and help lines."""
     query = update.callback_query
+    if query is None:
+        return
     app = deps(context).app
     key = chat_key(update)
     app.conversations.put(key, app.none_of_these(app.conversations.get(key), CHANNEL))

@@ -125,7 +125,7 @@ def brief_blocks(entry: Entry, truncated: bool = False, limit: int = BRIEF_LIMIT
     if entry.summary:
         head.append(f"👉 {esc(entry.summary)}")
     tail = f"<i>{esc(texts.DISCLAIMER)}</i>"
-    budget = limit - units("\n\n".join([*head, tail])) - 4
+    budget = limit - units("\n\n".join([*head, tail])) - 8
     body: list[str] = []
     for para in markup.parse(entry.answer):
         lines: list[str] = []
