@@ -115,3 +115,23 @@ def test_conversations_are_bounded_and_expire_without_a_wall_clock():
     assert chats.get(3).entry == "c"
     now[0] = 601.0
     assert chats.get(3) == State() and len(chats) == 0
+
+
+from hypothesis import given, seed, settings, strategies as st  # noqa: E402
+
+from tests.core.convokb import convo_files as _files  # noqa: E402
+
+QUESTIONS = [e["question"] for _, entries in _files().values() for e in entries]
+PRIORS = ["信用卡逾期会上征信吗", "那网贷呢", "上征信", "讲个笑话", "网贷逾期会上征信吗?会被起诉吗?"]
+
+
+@seed(20261201)
+@settings(max_examples=40, deadline=None)
+@given(question=st.sampled_from(QUESTIONS), history=st.lists(st.sampled_from(PRIORS), max_size=3))
+def test_a_complete_question_gets_the_same_answer_whatever_came_before(engine, question, history):
+    state = State()
+    for line in history:
+        state = converse(engine, state, line).state
+    alone = engine.respond(question)
+    got = converse(engine, state, question).reply
+    assert (got.kind, got.entry) == (alone.kind, alone.entry)

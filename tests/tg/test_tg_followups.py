@@ -140,3 +140,10 @@ def test_figures_get_the_apr_and_the_limit(fake, bot):
     assert ask["text"].startswith("是每月还1000,一共12期吗?")
     [done] = fake.exchange("是")
     assert "35.07%" in done["text"]
+
+
+def test_new_callback_kinds_parse_and_foreign_ones_do_not():
+    from bot.tg import callbacks
+
+    assert callbacks.parse("n:0").kind == callbacks.NONE and callbacks.parse("n:1") is None
+    assert callbacks.parse("f:card-credit-report").ref == "card-credit-report" and callbacks.parse("f:") is None
