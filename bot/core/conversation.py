@@ -160,6 +160,9 @@ def converse(engine: Engine, state: State, text: str | None, lpr: Lpr | None = N
         return Turn(reply, _after(reply, state, chosen.entry.question),
                     picked=chosen.entry.id if state.picks else None)
     if (result := calc.calculate(text, lpr)) is not None:
+        alone = engine.respond(text)
+        if alone.match is not None and alone.match.crisis:  # the support answer always comes first
+            return Turn(alone, _after(alone, state, text), unpicked=unpicked)
         reply = _calc_reply(engine, result)
         return Turn(reply, _after(reply, state, text), unpicked=unpicked)
     parts = split.questions(text)

@@ -134,7 +134,12 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     await typing(update, context)
     app = deps(context).app
     key = chat_key(update)
-    reply, state = app.reply(app.conversations.get(key), question, CHANNEL)
+    current = app.conversations.get(key)
+    if question.strip() == texts.NONE_OF_THESE and current.picks and current.choices:  # typed, not the button
+        app.conversations.put(key, app.none_of_these(current, CHANNEL))
+        await send(update, context, [render.none_of_these()])
+        return
+    reply, state = app.reply(current, question, CHANNEL)
     app.conversations.put(key, state)
     await send(update, context, render.render_reply(reply))
 

@@ -135,3 +135,12 @@ def test_a_complete_question_gets_the_same_answer_whatever_came_before(engine, q
     alone = engine.respond(question)
     got = converse(engine, state, question).reply
     assert (got.kind, got.entry) == (alone.kind, alone.entry)
+
+
+def test_a_crisis_message_with_figures_still_gets_the_support_answer(tmp_path):
+    from tests.kbfactory import TINY_ENTRIES
+
+    kb = write_kb(tmp_path / "kb", {**TINY_ENTRIES, **convo_files()}, extra_files=NO_LEXICON)
+    crisis_engine = build_engine(kb)
+    turn = converse(crisis_engine, State(), "借1万 每月还1000 还12期 还不起钱想自杀")
+    assert turn.reply.calc is None and turn.reply.entry.id == "support-mental-health"

@@ -147,3 +147,10 @@ def test_new_callback_kinds_parse_and_foreign_ones_do_not():
 
     assert callbacks.parse("n:0").kind == callbacks.NONE and callbacks.parse("n:1") is None
     assert callbacks.parse("f:card-credit-report").ref == "card-credit-report" and callbacks.parse("f:") is None
+
+
+def test_typed_none_of_these_works_like_the_button(fake, bot, event_log):
+    fake.exchange("上征信")
+    [reply] = fake.exchange(texts.NONE_OF_THESE)
+    assert reply["html"] == texts.NONE_OF_THESE_REPLY.replace("&", "&amp;")
+    assert event_log.unanswered == [("上征信", "telegram")]
