@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.config import Settings
+from bot.core.conversation import Conversations, State, converse
 from bot.core.engine import Engine, build_engine
 from bot.core.loader import KBError, KBValidationError
+from bot.core.lpr import Lpr, load_lpr
 from bot.core.model import Entry, KnowledgeBase, Outcome, Reply
 
 logger = logging.getLogger(__name__)
@@ -47,10 +49,13 @@ STAT_KEYS = ("questions", "answers", "suggestions", "fallbacks", "empty", "feedb
 class XinZhi:
     """Serve replies from the current engine; swap engines atomically on reload."""
 
-    def __init__(self, settings: Settings, engine: Engine | None = None, log: EventLog | None = None):
+    def __init__(self, settings: Settings, engine: Engine | None = None, log: EventLog | None = None,
+                 conversations: Conversations | None = None):
         self.settings = settings
         self._engine = engine if engine is not None else build_engine(settings.kb_path, settings.match)
+        self._lpr = load_lpr(self._engine.kb.root or settings.kb_path)
         self.log = log
+        self.conversations = conversations if conversations is not None else Conversations()
         self._lock = threading.Lock()
         self._stats: Counter[str] = Counter({k: 0 for k in STAT_KEYS})
 
@@ -62,9 +67,42 @@ class XinZhi:
     def kb(self) -> KnowledgeBase:
         return self._engine.kb
 
+    @property
+    def lpr(self) -> Lpr | None:
+        """The one-year LPR from the KB's lpr.yaml (None when the KB has none)."""
+        return self._lpr
+
     def respond(self, text: str | None, channel: str = "console") -> Reply:
-        """Answer one message: the single call every adapter makes."""
+        """Answer one message with no conversation around it (`ask`, inline callers, old adapters)."""
         reply = self._engine.respond(text)
+        self._count(reply, text, channel)
+        return reply
+
+    def reply(self, state: State, text: str | None, channel: str = "console") -> tuple[Reply, State]:
+        """Answer one message of a conversation: follow-ups, ordinal picks, figures, two questions at once.
+
+        A pure function of (state, text) for the decision; the app only counts and logs (redacted by the store).
+        """
+        turn = converse(self._engine, state, text, self._lpr)
+        if turn.unpicked and self.log is not None:
+            self._safe_log("record_unpicked" if hasattr(self.log, "record_unpicked") else "record_unanswered",
+                           turn.unpicked, channel)
+        if turn.picked is not None:
+            self._count_pick(turn.picked, channel)
+        elif turn.reply.context not in ("pick", "gone"):
+            self._count(turn.reply, text, channel)
+        return turn.reply, turn.state
+
+    def none_of_these(self, state: State, channel: str = "console") -> State:
+        """The user said "都不是" to a suggestion list: record the miss for `kb gaps`; forget the list."""
+        if state.query and state.picks:
+            with self._lock:
+                self._stats["fallbacks"] += 1
+            if self.log is not None:
+                self._safe_log("record_unanswered", state.query, channel)
+        return State(state.entry, state.topic)
+
+    def _count(self, reply: Reply, text: str | None, channel: str) -> None:
         key = {
             Outcome.ANSWER: "answers",
             Outcome.SUGGEST: "suggestions",
@@ -76,7 +114,12 @@ class XinZhi:
             self._stats[key] += 1
         if reply.kind is Outcome.FALLBACK and self.log is not None and text:
             self._safe_log("record_unanswered", text, channel)
-        return reply
+
+    def _count_pick(self, entry_id: str, channel: str) -> None:
+        with self._lock:
+            self._stats["picks"] += 1
+        if self.log is not None:
+            self._safe_log("record_pick", entry_id, channel)
 
     def feedback(self, entry_id: str, positive: bool, channel: str = "console") -> bool:
         """Record a thumbs up/down for an entry; False if the id is unknown."""
@@ -95,10 +138,7 @@ class XinZhi:
         """
         reply = self._engine.reply_for(entry_id)
         if reply is not None and picked:
-            with self._lock:
-                self._stats["picks"] += 1
-            if self.log is not None:
-                self._safe_log("record_pick", entry_id, channel)
+            self._count_pick(entry_id, channel)
         return reply
 
     def inline(self, text: str | None) -> tuple[Entry, ...]:
@@ -113,10 +153,11 @@ class XinZhi:
         """Rebuild the engine from disk; keep serving the old one if the KB is broken."""
         try:
             engine = build_engine(self.settings.kb_path, self.settings.match)
+            lpr = load_lpr(engine.kb.root)
         except KBValidationError as exc:
             logger.warning("KB reload failed with %s errors; keeping the old KB", len(exc.errors))
             return ReloadResult(False, len(self.kb.entries), tuple(exc.errors))
-        self._engine = engine
+        self._engine, self._lpr = engine, lpr
         logger.info("KB reloaded: %s entries", len(engine.kb.entries))
         return ReloadResult(True, len(engine.kb.entries))
 

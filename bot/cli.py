@@ -64,7 +64,10 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
 
 def _add_chat(sub: argparse._SubParsersAction) -> None:
     p = _parser(sub, "chat", "Chat in the terminal (no token, no network); piped input answers each line.",
-                "xinzhi chat", 'echo "上门催收合法吗" | xinzhi chat', "xinzhi chat < questions.txt")
+                "xinzhi chat", 'echo "上门催收合法吗" | xinzhi chat', "xinzhi chat < questions.txt",
+                "xinzhi chat --json < session.txt")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object per input line: kind, entry, suggestions, text (and calc)")
     p.set_defaults(func=_lazy("bot.console.chat", "main"))
 
 
@@ -191,10 +194,12 @@ def _run_eval(args: argparse.Namespace, settings: Settings, out: TextIO | None =
 
 def _run_validate(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
     from bot.core.loader import KBValidationError, load_kb
+    from bot.core.lpr import load_lpr
 
     out = out or sys.stdout
     try:
         kb = load_kb(settings.kb_path)
+        load_lpr(settings.kb_path)  # knowledge/lpr.yaml: the calculator's LPR
     except KBValidationError as exc:
         for err in exc.errors:
             out.write(f"{err}\n")

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
+import json
 import logging
 import os
 import shutil
@@ -15,8 +17,9 @@ from typing import Callable, TextIO
 from bot.core import markup, texts
 from bot.app import ReloadResult, XinZhi
 from bot.config import ConfigError, Settings
+from bot.core.conversation import State, ordinal
 from bot.core.model import Entry, Reply, Outcome
-from bot.console.render import render_reply
+from bot.console.render import render_chat_json, render_reply, reply_kind
 from bot.console.termwrap import strip_controls, wrap
 from bot.storage import open_event_log
 
@@ -29,6 +32,7 @@ SKIP_CHUNK = 65536  # the rest of an over-long line is read and thrown away in p
 QUIT = {"/quit", "/exit", "/q", "/bye"}
 GOOD = {"+", "👍", "/good"}
 BAD = {"-", "👎", "/bad"}
+_SESSIONS = itertools.count(1)  # one conversation state per session, kept in app.conversations (memory)
 
 BOLD, DIM, CYAN, YELLOW, RESET = "\x1b[1m", "\x1b[2m", "\x1b[36m", "\x1b[33m", "\x1b[0m"
 
@@ -77,7 +81,10 @@ def render_console(reply: Reply, width: int | None = None, colour: bool = False)
 
 @dataclass(frozen=True)
 class Choices:
-    """What the numbers on screen mean: 'suggest' / 'related' / 'topic' entries, or 'category' names."""
+    """What the numbers on screen mean for the browser: 'topic' entries or 'category' names.
+
+    Numbers under an answer or a "did you mean" list are the conversation state's (bot.core.conversation).
+    """
 
     kind: str
     items: tuple[object, ...]
@@ -110,19 +117,37 @@ class ChatSession:
 
     def __init__(self, app: XinZhi, stdin: TextIO, stdout: TextIO, interactive: bool = False,
                  width: int | None = None, colour: bool = False,
-                 reader: Callable[[], str] | None = None):
+                 reader: Callable[[], str] | None = None, as_json: bool = False):
         self.app = app
         self.out = stdout
-        self.interactive = interactive
-        self.width = width
-        self.colour = colour
-        self.read = reader or StreamReader(stdin, stdout, texts.CONSOLE_PROMPT if interactive else None)
+        self.interactive = interactive and not as_json
+        self.width = None if as_json else width
+        self.colour = colour and not as_json
+        self.as_json = as_json
+        self.read = reader or StreamReader(stdin, stdout, texts.CONSOLE_PROMPT if self.interactive else None)
         self.choices = Choices("none", ())
-        self.last_entry: Entry | None = None
+        self.last_entry: Entry | None = None  # the answer + and - would rate (None once rated)
+        self.last_reply: Reply | None = None
+        self.key = ("console", next(_SESSIONS))
+        self._said: list[str] = []  # what this line showed, for --json
+        self._kind = "info"
+        self._rated = False  # the last answer was rated already
         self._write_lock = threading.Lock()  # the watcher thread reports reloads while we answer
+
+    @property
+    def state(self) -> State:
+        """This session's conversation state (forgotten after the app's TTL, never stored)."""
+        return self.app.conversations.get(self.key)
+
+    @state.setter
+    def state(self, value: State) -> None:
+        self.app.conversations.put(self.key, value)
 
     # output
     def say(self, text: str) -> None:
+        if self.as_json:
+            self._said.append(text)
+            return
         block = wrap(text, self.width) + "\n\n"
         with self._write_lock:
             self.out.write(block)
@@ -170,24 +195,51 @@ class ChatSession:
                 self.say(texts.GENERIC_ERROR)
 
     def handle(self, line: str) -> bool:
-        """Act on one line; False means the user asked to quit."""
+        """Act on one line (with --json, print one JSON object for it); False means the user asked to quit."""
+        self._said, self._kind, self.last_reply = [], "info", None
+        try:
+            return self._handle(line)
+        finally:
+            if self.as_json:
+                obj = render_chat_json(self.last_reply, self._kind, "\n\n".join(self._said))
+                with self._write_lock:
+                    self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+                    self.out.flush()
+
+    def _handle(self, line: str) -> bool:
         text = line.strip()
         if not text:
+            self._kind = "empty"
             return True
         folded = unicodedata.normalize("NFKC", text)
         command = folded.split()[0].lower() if folded.startswith("/") else ""
         if command in QUIT:
+            self._kind = "quit"
             if self.interactive:
                 self.say(texts.CONSOLE_BYE)
             return False
+        state = self.state
         if command:
+            self._kind = "command"
+            self.last_entry, self._rated = None, False  # "+" after /help rates nothing
             self.command(command)
         elif folded in GOOD or folded in BAD:
+            self._kind = "feedback"
             self.rate(folded in GOOD)
         elif (number := self._number(folded)) is not None and self.choices.items:
             self.pick(number)
+        elif state.picks and state.choices and (folded == texts.NONE_OF_THESE
+                                                or self._number(folded) == len(state.choices) + 1):
+            self._kind = "none"
+            self.last_entry = None
+            self.state = self.app.none_of_these(state, CHANNEL)
+            self.say(texts.NONE_OF_THESE_REPLY)
+        elif (number := ordinal(folded)) is not None and state.choices and not 1 <= number <= len(state.choices):
+            self._kind = "info"
+            self.say(texts.CONSOLE_NO_CHOICE.format(number=number, n=len(state.choices)))
         else:
-            self.answer(self.app.respond(text, CHANNEL))
+            reply, self.state = self.app.reply(state, text, CHANNEL)
+            self.answer(reply)
         return True
 
     @staticmethod
@@ -212,17 +264,20 @@ class ChatSession:
             self.say(texts.CONSOLE_UNKNOWN_COMMAND.format(command=strip_controls(command)[:80]))
 
     def answer(self, reply: Reply) -> None:
+        """Show a reply; the numbers on screen now refer to the conversation state's choices."""
+        self.last_reply, self._kind = reply, reply_kind(reply)
         self.say(render_console(reply, None, self.colour).rstrip("\n"))
+        self.choices = Choices("none", ())
+        self._rated = False
+        shown = len(reply.followups) + len(reply.related)
         if reply.kind is Outcome.ANSWER and reply.entry is not None:
             self.last_entry = reply.entry
-            self.choices = Choices("related", reply.related)
-            self.hint(texts.CONSOLE_ANSWER_HINT.format(n=len(reply.related)) if reply.related
-                      else texts.CONSOLE_RATE_HINT)
+            self.hint(texts.CONSOLE_ANSWER_HINT.format(n=shown) if shown else texts.CONSOLE_RATE_HINT)
         elif reply.kind is Outcome.SUGGEST:
-            self.choices = Choices("suggest", reply.suggestions)
+            self.last_entry = None
             self.hint(texts.CONSOLE_PICK_HINT.format(n=len(reply.suggestions)))
         else:
-            self.choices = Choices("none", ())
+            self.last_entry = None
 
     def pick(self, number: int) -> None:
         items = self.choices.items
@@ -235,18 +290,35 @@ class ChatSession:
             return
         entry_id = item.id if isinstance(item, Entry) else str(item)
         # the KB may have been reloaded since the list was shown
-        reply = self.app.open(entry_id, CHANNEL, picked=self.choices.kind == "suggest")
+        reply = self.app.open(entry_id, CHANNEL)
         if reply is None or reply.entry is None:
             self.say(texts.ENTRY_GONE)
             self.choices = Choices("none", ())
             return
+        state = self.state
+        self.state = State(reply.entry.id, reply.entry.question, tuple(e.id for e in reply.related),
+                           pending=None) if reply.entry else state
         self.answer(reply)
 
     def rate(self, positive: bool) -> None:
-        if self.last_entry is None or not self.app.feedback(self.last_entry.id, positive, CHANNEL):
+        """Rate the last answer once: a second + or - changes nothing; after 👎 offer related questions and help."""
+        rated = self.last_reply
+        if self.last_entry is None:
+            self.say(texts.ALREADY_RATED if self._rated else texts.CONSOLE_NOTHING_TO_RATE)
+            return
+        entry = self.last_entry
+        if not self.app.feedback(entry.id, positive, CHANNEL):
             self.say(texts.CONSOLE_NOTHING_TO_RATE)
             return
-        self.say(texts.FEEDBACK_THANKS)
+        self.last_entry, self._rated = None, True
+        self.last_reply = rated
+        if positive:
+            self.say(texts.FEEDBACK_THANKS)
+            return
+        related = [self.app.kb.get(i) for i in self.state.choices]
+        lines = [f"{i}. {e.question}" for i, e in enumerate(related, start=1) if e is not None]
+        self.say("\n\n".join([texts.FEEDBACK_THANKS + texts.AFTER_DOWN, *(["\n".join(lines)] if lines else []),
+                               texts.HELP_LINES]))
 
     def show_categories(self) -> None:
         kb = self.app.kb
@@ -254,12 +326,14 @@ class ChatSession:
         lines = [f"{i}. {c}({len(kb.in_category(c))})" for i, c in enumerate(cats, start=1)]
         self._show_list(texts.CONSOLE_TOPICS, lines)
         self.choices = Choices("category", cats)
+        self.last_entry = None
         self.hint(texts.CONSOLE_CATEGORY_HINT)
 
     def show_category(self, category: str) -> None:
         entries = self.app.kb.in_category(category)
         self._show_list(f"{category}:", [f"{i}. {e.question}" for i, e in enumerate(entries, start=1)])
         self.choices = Choices("topic", entries)
+        self.last_entry = None
         self.hint(texts.CONSOLE_TOPIC_HINT)
 
     def _show_list(self, title: str, lines: list[str]) -> None:
@@ -306,17 +380,17 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     try:
         app = XinZhi(settings, log=log)
         interactive = sys.stdin.isatty() and sys.stdout.isatty()
-        if not interactive:
-            return _run_piped(app)
+        if getattr(args, "json", False) or not interactive:
+            return _run_piped(app, as_json=bool(getattr(args, "json", False)))
         return _run_terminal(app)
     finally:
         if log is not None:
             log.close()
 
 
-def _run_piped(app: XinZhi) -> int:
+def _run_piped(app: XinZhi, as_json: bool = False) -> int:
     session = ChatSession(app, sys.stdin, sys.stdout, interactive=False, width=terminal_width(sys.stdout),
-                          colour=wants_colour(sys.stdout))
+                          colour=wants_colour(sys.stdout), as_json=as_json)
     try:
         return session.run()
     except BrokenPipeError:  # `xinzhi chat < questions.txt | head`

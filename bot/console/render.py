@@ -1,6 +1,8 @@
 """Render a Reply as plain text for the terminal and as JSON for scripts."""
 from __future__ import annotations
 
+from typing import Any
+
 from bot.core import markup, texts
 from bot.core.model import Entry, Reply, Outcome
 
@@ -16,17 +18,38 @@ def render_answer(entry: Entry) -> str:
     return "\n\n".join(blocks)
 
 
+def render_calc(reply: Reply, numbered: bool = True) -> str:
+    """A computed loan cost: the working, the licensed-lender caveat and the entries that explain it."""
+    calc = reply.calc
+    assert calc is not None
+    if calc.asks:
+        return calc.question + "\n" + texts.CALC_ASK_HINT
+    parts = [f"【{texts.CALC_TITLE}】\n\n" + "\n".join(calc.lines), texts.CALC_LICENSED]
+    if reply.related:
+        parts.append(texts.RELATED_INTRO + "\n" + _choices(reply.related, numbered))
+    parts.append(texts.DISCLAIMER)
+    return "\n\n".join(parts)
+
+
 def render_reply(reply: Reply, numbered: bool = True) -> str:
-    """Render any Reply as plain text (suggestions and related questions numbered 1–3)."""
+    """Render any Reply as plain text (the other question, then related questions, numbered on from 1)."""
     parts: list[str] = []
     if reply.truncated:
         parts.append(texts.TRUNCATED)
-    if reply.kind is Outcome.ANSWER and reply.entry is not None:
+    if reply.context == "gone":
+        parts.append(texts.ENTRY_GONE)
+    elif reply.calc is not None:
+        parts.append(render_calc(reply, numbered))
+    elif reply.kind is Outcome.ANSWER and reply.entry is not None:
         parts.append(f"【{reply.entry.question}】\n\n" + render_answer(reply.entry))
+        if reply.followups:
+            parts.append(texts.FOLLOWUPS_INTRO + "\n" + _choices(reply.followups, numbered))
         if reply.related:
-            parts.append(texts.RELATED_INTRO + "\n" + _choices(reply.related, numbered))
+            parts.append(texts.RELATED_INTRO + "\n" + _choices(reply.related, numbered, start=len(reply.followups) + 1))
     elif reply.kind is Outcome.SUGGEST:
-        parts.append(texts.SUGGEST_INTRO + "\n" + _choices(reply.suggestions, numbered))
+        none = f"{len(reply.suggestions) + 1}. " if numbered else "• "
+        parts.append(texts.SUGGEST_INTRO + "\n" + _choices(reply.suggestions, numbered) + "\n" + none
+                     + texts.NONE_OF_THESE)
     elif reply.kind is Outcome.EMPTY:
         parts.append(texts.EMPTY)
     else:
@@ -34,8 +57,30 @@ def render_reply(reply: Reply, numbered: bool = True) -> str:
     return "\n\n".join(parts)
 
 
-def _choices(entries: tuple[Entry, ...], numbered: bool) -> str:
-    return "\n".join((f"{i}. " if numbered else "• ") + e.question for i, e in enumerate(entries, start=1))
+def _choices(entries: tuple[Entry, ...], numbered: bool, start: int = 1) -> str:
+    return "\n".join((f"{i}. " if numbered else "• ") + e.question for i, e in enumerate(entries, start=start))
+
+
+def render_chat_json(reply: Reply | None, kind: str, text: str) -> dict[str, Any]:
+    """One `xinzhi chat --json` object: kind, entry id, suggestion ids, the text shown and any calculation."""
+    out: dict[str, Any] = {"kind": kind, "entry": None, "suggestions": [], "followups": [], "related": [],
+                           "context": "", "text": text}
+    if reply is not None:
+        out.update(entry=reply.entry.id if reply.entry is not None else None,
+                   suggestions=[e.id for e in reply.suggestions], followups=[e.id for e in reply.followups],
+                   related=[e.id for e in reply.related], context=reply.context)
+        if reply.calc is not None:
+            out["calc"] = reply.calc.to_json()
+    return out
+
+
+def reply_kind(reply: Reply) -> str:
+    """The kind a script sees: the core's outcome, or calc / clarify for the calculator, gone for a stale pick."""
+    if reply.context == "gone":
+        return "gone"
+    if reply.calc is not None:
+        return "clarify" if reply.calc.asks else "calc"
+    return reply.kind.value
 
 
 def render_ask_json(reply: Reply) -> dict:

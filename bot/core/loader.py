@@ -15,7 +15,7 @@ from bot.core.model import Entry, KnowledgeBase
 from bot.core.problem import Problem
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-RESOURCE_FILES = {"synonyms.yaml", "synonyms.yml"}
+RESOURCE_FILES = {"synonyms.yaml", "synonyms.yml", "lpr.yaml"}  # lpr.yaml: read by bot.core.lpr
 REQUIRED_FIELDS = ("id", "question", "answer", "sources", "updated")
 KNOWN_FIELDS = {"id", "question", "summary", "alternates", "answer", "sources", "related", "tags", "updated", "lint_ignore"}
 TOP_LEVEL_FIELDS = {"category", "order", "entries"}

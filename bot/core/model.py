@@ -5,7 +5,10 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
+
+if TYPE_CHECKING:
+    from bot.core.calc import Calc
 
 
 @dataclass(frozen=True)
@@ -121,3 +124,6 @@ class Reply:
     suggestions: tuple[Entry, ...] = ()  # "did you mean" (SUGGEST)
     related: tuple[Entry, ...] = ()  # next questions after an ANSWER
     truncated: bool = False  # the message was longer than the core reads
+    calc: "Calc | None" = None  # the loan cost computed from the message's own figures (or a question back)
+    followups: tuple[Entry, ...] = ()  # the other question(s) of a message that asked two at once
+    context: str = ""  # how the conversation shaped this reply: "", pick, followup, split, calc

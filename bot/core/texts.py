@@ -103,10 +103,31 @@ CONSOLE_HELP = (
 CONSOLE_TOPICS = "全部分类:"
 CONSOLE_CATEGORY_HINT = "输入分类编号,查看这个分类里的问题。"
 CONSOLE_TOPIC_HINT = "输入编号查看回答。"
-CONSOLE_PICK_HINT = "输入编号 1–{n} 选择;都不是的话,换个说法再问一次。"
+CONSOLE_PICK_HINT = "输入编号 1–{n} 选择;都不是的话输入“都不是”,或者换个说法再问一次。"
 CONSOLE_ANSWER_HINT = "输入编号 1–{n} 查看相关问题;输入 + 或 - 告诉我这条回答有没有用。"
 CONSOLE_RATE_HINT = "输入 + 或 - 告诉我这条回答有没有用。"
 CONSOLE_NO_CHOICE = "没有编号 {number};请输入 1–{n} 之间的数字,或者直接提问。"
 CONSOLE_NOTHING_TO_RATE = "还没有可以评价的回答。先问一个问题吧。"
 CONSOLE_UNKNOWN_COMMAND = "没有 {command} 这个命令。输入 /help 查看可用的命令。"
 CONSOLE_BYE = "再见!遇到问题随时回来问。"
+
+# --- conversation: follow-ups, two questions, figures, phone-sized answers ----------------------------
+HELP_LINES = ("需要人工帮助:12348 公共法律服务(法律援助)热线;金融机构投诉可拨 12378;"
+              "遇到威胁或人身危险请立即拨打 110。")
+NONE_OF_THESE = "都不是"
+NONE_OF_THESE_REPLY = (
+    "好的,记下了:这几个都不是你要问的,我们会据此补充问答库。\n\n"
+    "可以这样试试:\n"
+    "1. 换个说法,用一句话说清楚一个问题。\n"
+    "2. 用 /topics 按分类浏览全部问题。\n\n" + HELP_LINES
+)
+FOLLOWUPS_INTRO = "你还问了:"
+CALC_TITLE = "按你给的数字算一算"
+CALC_LICENSED = (
+    "注意:这个上限针对民间借贷(个人之间、个人和非金融企业之间的借款)。银行、消费金融公司、小额贷款公司等"
+    "持牌机构的贷款不按这条标准判断,适用金融监管的其他规定;觉得利率或费用不合理,可以拨打 12378 反映。"
+)
+CALC_ASK_HINT = "把数字说清楚就能算,例如“借1万 每月还1000 还12期”。"
+AFTER_DOWN = "抱歉这条回答没帮上忙。可以看看下面的相关问题,或者换个说法再问一次。"
+EXPAND = "查看完整解答"
+ALREADY_RATED = "这条回答已经评价过了,谢谢!"

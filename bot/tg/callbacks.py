@@ -16,9 +16,11 @@ ANSWER = "a"  # show an entry (related question, topic browser)
 PICK = "p"  # show an entry chosen from "你是不是想问" (recorded with app.picked)
 FEEDBACK_UP = "u"  # 👍 for an entry
 FEEDBACK_DOWN = "d"  # 👎 for an entry
+FULL = "f"  # edit a summary-first answer into the full answer with its sources
+NONE = "n"  # "都不是": none of the suggestions fits (n:0)
 TOPICS = "t"  # categories page: t:<page>
 CATEGORY = "c"  # questions of one category: c:<category index>:<page>
-ENTRY_ACTIONS = (ANSWER, PICK, FEEDBACK_UP, FEEDBACK_DOWN)
+ENTRY_ACTIONS = (ANSWER, PICK, FEEDBACK_UP, FEEDBACK_DOWN, FULL)
 HASH_MARK = "#"
 
 
@@ -51,11 +53,17 @@ def for_category(index: int, page: int) -> str:
     return f"{CATEGORY}:{index}:{page}"
 
 
+def for_none() -> str:
+    return f"{NONE}:0"
+
+
 def parse(data: str | None) -> Action | None:
     """Decode callback data; None for anything we did not send."""
     if not data or ":" not in data:
         return None
     kind, _, rest = data.partition(":")
+    if kind == NONE:
+        return Action(kind) if rest == "0" else None
     if kind in ENTRY_ACTIONS:
         return Action(kind, ref=rest) if rest else None
     if kind in (TOPICS, CATEGORY):

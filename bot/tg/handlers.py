@@ -1,6 +1,7 @@
 """Translate Telegram updates into calls on the XinZhi app and send what bot.tg.render produced.
 
-Handlers never decide what to answer: a question becomes one `app.respond(text, "telegram")` call.
+Handlers never decide what to answer: a question becomes one `app.reply(state, text, "telegram")` call,
+with the chat's conversation state kept in memory (`app.conversations`, bounded, ~10 minutes).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from telegram.ext import MessageHandler, filters
 
 from bot.core import texts
+from bot.core.conversation import State
 from bot.app import XinZhi
 from bot.config import Settings
 from bot.tg import callbacks, render
@@ -123,12 +125,26 @@ async def allowed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     return False
 
 
+def chat_key(update: Update) -> tuple[str, int]:
+    """Whose conversation this is: one state per chat, in memory only."""
+    chat = update.effective_chat
+    return CHANNEL, chat.id if chat is not None else 0
+
+
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
-    """The one path from a question to an answer: limit, typing…, app.respond, render, send."""
+    """The one path from a question to an answer: limit, typing…, app.reply with the chat's state, render, send."""
     if not await allowed(update, context):
         return
+    app = deps(context).app
+    key = chat_key(update)
+    current = app.conversations.get(key)
+    if question.strip() == texts.NONE_OF_THESE and current.picks and current.choices:  # typed, not the button
+        app.conversations.put(key, app.none_of_these(current, CHANNEL))
+        await send(update, context, [render.none_of_these()])
+        return
     async with typing_if_slow(lambda: typing(update, context)):  # off the event loop; "typing…" only if slow
-        reply = await asyncio.to_thread(deps(context).app.respond, question, CHANNEL)
+        reply, state = await asyncio.to_thread(app.reply, current, question, CHANNEL)
+    app.conversations.put(key, state)
     await send(update, context, render.render_reply(reply))
 
 
@@ -224,6 +240,10 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await show_browser(update, context, action)
     elif action.kind in (callbacks.FEEDBACK_UP, callbacks.FEEDBACK_DOWN):
         await record_feedback(update, context, action)
+    elif action.kind == callbacks.FULL:
+        await expand(update, context, action)
+    elif action.kind == callbacks.NONE:
+        await none_of_these(update, context)
     else:
         await show_entry(update, context, action)
 
@@ -254,8 +274,48 @@ async def show_entry(update: Update, context: ContextTypes.DEFAULT_TYPE, action:
         await query.answer(texts.ENTRY_GONE)
         return
     await query.answer()
+    if reply.entry is not None:  # numbers typed next refer to this answer's related questions
+        app.conversations.put(chat_key(update), State(reply.entry.id, reply.entry.question,
+                                                      tuple(e.id for e in reply.related)))
     if update.effective_chat is not None:
         await send(update, context, render.render_reply(reply))
+
+
+async def expand(update: Update, context: ContextTypes.DEFAULT_TYPE, action: callbacks.Action) -> None:
+    """"查看完整解答": edit the summary-first message into the full answer with its sources."""
+    query = update.callback_query
+    if query is None:
+        return
+    app = deps(context).app
+    entry = callbacks.resolve_entry(app.kb, action.ref)
+    reply = app.open(entry.id, CHANNEL) if entry is not None else None
+    if reply is None or reply.entry is None:
+        await query.answer(texts.ENTRY_GONE)
+        return
+    await query.answer()
+    old = getattr(query.message, "reply_markup", None)
+    keyboard = render.without_expand(old) if old is not None else None
+    chunks = render.split_blocks(render.answer_blocks(reply.entry))
+    await query.edit_message_text(chunks[0], reply_markup=keyboard if len(chunks) == 1 else None)
+    if len(chunks) > 1:
+        await send(update, context, [(c, keyboard if i == len(chunks) - 2 else None) for i, c in enumerate(chunks[1:])])
+
+
+async def none_of_these(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """"都不是": record the miss (redacted by the log) for `kb gaps`; offer rephrasing, /topics and help lines."""
+    query = update.callback_query
+    if query is None:
+        return
+    app = deps(context).app
+    key = chat_key(update)
+    app.conversations.put(key, app.none_of_these(app.conversations.get(key), CHANNEL))
+    await query.answer()
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+    await send(update, context, [render.none_of_these()])
 
 
 async def record_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, action: callbacks.Action) -> None:
@@ -272,6 +332,9 @@ async def record_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, ac
     await query.answer(texts.FEEDBACK_THANKS)
     keyboard = query.message.reply_markup if query.message is not None else None
     await query.edit_message_reply_markup(render.without_feedback(keyboard))
+    if action.kind == callbacks.FEEDBACK_DOWN and update.effective_chat is not None:
+        reply = app.open(entry.id, CHANNEL)
+        await send(update, context, [render.after_down(entry, reply.related if reply is not None else ())])
 
 
 # --- inline mode -------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from bot.core.model import Outcome, Entry, KnowledgeBase, Match, Reply
 from bot.tg import callbacks
 
 MAX_MESSAGE = 4096  # Telegram's limit for one message
+BRIEF_LIMIT = 600  # a summary-first answer fits a phone screen; "查看完整解答" shows the rest
 PAGE_SIZE = 8  # buttons per page in the topic browser
 MAX_RELATED = 3
 MAX_INLINE_RESULTS = 5
@@ -103,11 +104,45 @@ def _button(text: str, data: str) -> list[InlineKeyboardButton]:
     return [InlineKeyboardButton(text, callback_data=data)]
 
 
-def answer_keyboard(entry: Entry, related: Iterable[Entry]) -> InlineKeyboardMarkup:
-    """Up to three related questions, then 👍 / 👎."""
-    rows = [_button(r.question, callbacks.for_entry(callbacks.ANSWER, r.id)) for r in list(related)[:MAX_RELATED]]
+def answer_keyboard(entry: Entry, related: Iterable[Entry], followups: Iterable[Entry] = (),
+                    expand: bool = False) -> InlineKeyboardMarkup:
+    """The other question(s) asked, "查看完整解答" when shortened, up to three related questions, then 👍 / 👎."""
+    rows = [_button("❓ " + f.question, callbacks.for_entry(callbacks.ANSWER, f.id)) for f in followups]
+    if expand:
+        rows.append(_button(texts.EXPAND, callbacks.for_entry(callbacks.FULL, entry.id)))
+    rows += [_button(r.question, callbacks.for_entry(callbacks.ANSWER, r.id)) for r in list(related)[:MAX_RELATED]]
     rows.append(feedback_row(entry.id))
     return InlineKeyboardMarkup(rows)
+
+
+def brief_blocks(entry: Entry, truncated: bool = False, limit: int = BRIEF_LIMIT) -> list[str] | None:
+    """The answer for a phone: title, summary and the first steps in under `limit`; None when all of it fits."""
+    full = answer_blocks(entry, truncated)
+    if units("\n\n".join(full)) <= limit:
+        return None
+    head = [esc(texts.TRUNCATED)] if truncated else []
+    head.append(f"<b>{esc(entry.question)}</b>")
+    if entry.summary:
+        head.append(f"👉 {esc(entry.summary)}")
+    tail = f"<i>{esc(texts.DISCLAIMER)}</i>"
+    budget = limit - units("\n\n".join([*head, tail])) - 8
+    body: list[str] = []
+    for para in markup.parse(entry.answer):
+        lines: list[str] = []
+        for line in para.lines:
+            html_line = _line_html(line)
+            if units("\n\n".join([*body, "\n".join([*lines, html_line])])) > budget:
+                break
+            lines.append(html_line)
+        else:
+            body.append("\n".join(lines))
+            continue
+        if lines:
+            body.append("\n".join(lines) + "\n……")
+        break
+    if not body and not entry.summary:  # a first paragraph longer than the budget: cut it as plain text
+        body = [_hard_split(_line_html(markup.parse(entry.answer)[0].lines[0]), max(budget - 2, 20))[0] + "……"]
+    return [*head, *body, tail]
 
 
 def feedback_row(entry_id: str) -> list[InlineKeyboardButton]:
@@ -127,6 +162,14 @@ def without_feedback(keyboard: InlineKeyboardMarkup | None) -> InlineKeyboardMar
     return InlineKeyboardMarkup(rows) if rows else None
 
 
+def without_expand(keyboard: InlineKeyboardMarkup) -> InlineKeyboardMarkup | None:
+    """The same keyboard minus "查看完整解答" (after the message was expanded)."""
+    rows = [row for row in keyboard.inline_keyboard
+            if not any(isinstance(b.callback_data, str) and b.callback_data.startswith(callbacks.FULL + ":")
+                       for b in row)]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
 def render_entry(entry: Entry, related: Sequence[Entry] = (), truncated: bool = False) -> list[Message]:
     """An answer split into messages; the keyboard goes under the last one."""
     chunks = split_blocks(answer_blocks(entry, truncated))
@@ -134,13 +177,55 @@ def render_entry(entry: Entry, related: Sequence[Entry] = (), truncated: bool = 
     return [(chunk, answer_keyboard(entry, related) if i == last else None) for i, chunk in enumerate(chunks)]
 
 
+def render_brief(reply: Reply) -> list[Message]:
+    """An answer as a phone shows it first: summary-first under BRIEF_LIMIT, or all of it when that is short."""
+    entry = reply.entry
+    assert entry is not None
+    brief = brief_blocks(entry, reply.truncated)
+    if brief is None:
+        chunks = split_blocks(answer_blocks(entry, reply.truncated))
+        keyboard = answer_keyboard(entry, reply.related, reply.followups)
+        return [(chunk, keyboard if i == len(chunks) - 1 else None) for i, chunk in enumerate(chunks)]
+    return [("\n\n".join(brief), answer_keyboard(entry, reply.related, reply.followups, expand=True))]
+
+
+def render_calc(reply: Reply) -> list[Message]:
+    """A computed loan cost (working, limit, licensed-lender caveat) with its entries as buttons; or the question back."""
+    calc = reply.calc
+    assert calc is not None
+    if calc.asks:
+        return [(esc(calc.question + "\n" + texts.CALC_ASK_HINT), None)]
+    text = "\n\n".join([f"<b>{esc(texts.CALC_TITLE)}</b>", esc("\n".join(calc.lines)), esc(texts.CALC_LICENSED),
+                         f"<i>{esc(texts.DISCLAIMER)}</i>"])
+    rows = [_button(e.question, callbacks.for_entry(callbacks.ANSWER, e.id)) for e in reply.related[:MAX_RELATED]]
+    return [(text, InlineKeyboardMarkup(rows) if rows else None)]
+
+
+def after_down(entry: Entry, related: Sequence[Entry]) -> Message:
+    """After a 👎: the related questions as buttons and the human help lines."""
+    rows = [_button(r.question, callbacks.for_entry(callbacks.ANSWER, r.id)) for r in list(related)[:MAX_RELATED]]
+    rows.append(_button(texts.BROWSE_TOPICS, callbacks.for_topics(0)))
+    return esc(texts.AFTER_DOWN + "\n\n" + texts.HELP_LINES), InlineKeyboardMarkup(rows)
+
+
+def none_of_these() -> Message:
+    """The reply to "都不是": rephrase, browse, or the help lines."""
+    return esc(texts.NONE_OF_THESE_REPLY), InlineKeyboardMarkup([_button(texts.BROWSE_TOPICS, callbacks.for_topics(0))])
+
+
 def render_reply(reply: Reply) -> list[Message]:
     """Render any Reply the core decided on."""
+    if reply.context == "gone":
+        return [plain(texts.ENTRY_GONE)]
+    if reply.calc is not None:
+        return render_calc(reply)
     if reply.kind is Outcome.ANSWER and reply.entry is not None:
-        return render_entry(reply.entry, reply.related, reply.truncated)
+        return render_brief(reply)
     prefix = esc(texts.TRUNCATED) + "\n\n" if reply.truncated else ""
     if reply.kind is Outcome.SUGGEST and reply.suggestions:
-        rows = [_button(e.question, callbacks.for_entry(callbacks.PICK, e.id)) for e in reply.suggestions[:3]]
+        rows = [_button(f"{i}. {e.question}", callbacks.for_entry(callbacks.PICK, e.id))
+                for i, e in enumerate(reply.suggestions[:3], start=1)]
+        rows.append(_button(texts.NONE_OF_THESE, callbacks.for_none()))
         return [(prefix + esc(texts.SUGGEST_INTRO), InlineKeyboardMarkup(rows))]
     if reply.kind is Outcome.EMPTY:
         return [(prefix + esc(texts.EMPTY), None)]
@@ -213,7 +298,8 @@ def stats_message(stats: Mapping[str, int]) -> Message:
 # --- inline mode -------------------------------------------------------------------------------------
 
 def _summary(entry: Entry, limit: int = 60) -> str:
-    text = " ".join(markup.plain(entry.answer).split())
+    """The inline description: the entry's summary line (or the answer's opening when it has none)."""
+    text = " ".join((entry.summary or markup.plain(entry.answer)).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

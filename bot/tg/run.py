@@ -190,8 +190,13 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     """`xinzhi telegram`: check the settings, open the log, start the watcher, serve until stopped."""
     settings = _settings_from_args(args, settings)
     protect_logs(settings.telegram.token)
-    check_reachable(settings.telegram.base_url or TELEGRAM_API)  # one line on stderr, then fail fast
-    log = open_event_log(settings)
+    log = open_event_log(settings)  # local configuration first: a bad XINZHI_DB needs no network to report
+    try:
+        check_reachable(settings.telegram.base_url or TELEGRAM_API)  # one line on stderr, then fail fast
+    except BaseException:
+        if log is not None:
+            log.close()
+        raise
     app = XinZhi(settings, log=log)
     watcher = start_watcher(app)
     try:

@@ -61,7 +61,8 @@ def test_related_button_opens_that_answer(fake, bot):
 def test_suggestions_then_pick_shows_the_answer_and_is_recorded(fake, bot, app, event_log):
     [suggest] = fake.exchange(SUGGEST_Q)
     assert suggest["html"] == texts.SUGGEST_INTRO
-    assert {d[2:] for d in data(suggest)} == SUGGEST_IDS and all(d.startswith("p:") for d in data(suggest))
+    assert {d[2:] for d in data(suggest)[:-1]} == SUGGEST_IDS and all(d.startswith("p:") for d in data(suggest)[:-1])
+    assert data(suggest)[-1] == "n:0"  # "都不是" ends the list
     chosen = data(suggest)[0]
     before = len(fake.sent(USER))
     fake.press(suggest, chosen)
@@ -89,10 +90,16 @@ def test_crisis_override_answers_first(fake, bot, event_log):
     assert event_log.unanswered == []
 
 
-def test_long_answer_arrives_in_order_in_several_messages(fake, bot, app):
-    fake.send(LONG_Q, user=USER)
+def test_long_answer_opens_summary_first_and_expands_in_order_into_several_messages(fake, bot, app):
+    [brief] = fake.exchange(LONG_Q)
+    assert len(brief["text"]) <= 600 and "依据:" not in brief["html"]
+    assert data(brief)[0] == "f:literacy-long-guide"
+    fake.press(brief, "f:literacy-long-guide")
+    fake.wait("editMessageText", 1)
     fake.settle(user=USER)
-    parts = [m for m in fake.sent(USER) if "privacy" not in m["html"] and texts.PRIVACY[:12] not in m["html"]]
+    edited = fake.message(USER, brief["message_id"])
+    rest = [m for m in fake.sent(USER)[1:] if texts.PRIVACY[:12] not in m["html"]]
+    parts = [edited, *rest]
     assert len(parts) >= 2
     assert parts[0]["html"].startswith("<b>债务处理完整指南是什么?</b>") and parts[-1]["html"].endswith("</i>")
     assert all(len(m["text"]) <= 4096 for m in parts)

@@ -175,8 +175,9 @@ def test_unreachable_api_says_it_is_connecting_then_names_the_cause_exit_2(tmp_p
         env.pop(proxy, None)
     proc = subprocess.run([sys.executable, "-m", "bot", "telegram"], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=60)
-    lines = proc.stderr.strip().splitlines()
+    kb_line, *lines = proc.stderr.strip().splitlines()  # first: which KB it uses
     assert proc.returncode == 2, proc.stderr
+    assert kb_line.startswith("xinzhi: knowledge base ")
     assert lines[0].startswith("xinzhi: connecting to the Telegram Bot API at ")
     assert len(lines) == 2 and lines[1].startswith("xinzhi: cannot reach the Telegram Bot API") and cause in lines[1]
     assert TOKEN not in proc.stderr + proc.stdout and TOKEN.split(":")[1] not in proc.stderr
