@@ -10,10 +10,12 @@ from typing import Any
 
 import yaml
 
+from bot.core.cache import files_digest
 from bot.core.model import Entry, KnowledgeBase
+from bot.core.negatives import NEGATIVES_FILE, bundled_negatives, load_negatives
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-RESOURCE_FILES = {"synonyms.yaml", "synonyms.yml"}
+RESOURCE_FILES = {"synonyms.yaml", "synonyms.yml", "out_of_scope.yaml"}
 REQUIRED_FIELDS = ("id", "question", "answer", "sources", "updated")
 KNOWN_FIELDS = {"id", "question", "summary", "alternates", "answer", "sources", "related", "tags", "updated"}
 MAX_SUMMARY_CHARS = 60
@@ -274,9 +276,12 @@ def load_kb(root: str | Path) -> KnowledgeBase:
     synonyms = _load_synonyms(root / "synonyms.yaml", errors) if (root / "synonyms.yaml").is_file() else {}
     stopwords = frozenset(_load_word_list(root / "stopwords.txt")) if (root / "stopwords.txt").is_file() else frozenset()
     crisis = _load_word_list(root / "crisis.txt") if (root / "crisis.txt").is_file() else ()
+    negatives_file = root / NEGATIVES_FILE if (root / NEGATIVES_FILE).is_file() else bundled_negatives()
+    negatives = load_negatives(negatives_file, errors.add) if negatives_file else ()
     if errors.errors:
         raise KBValidationError(errors.errors)
     return KnowledgeBase(
         root=str(root), entries=tuple(seen.values()), dictionary=dictionary,
         synonyms=MappingProxyType(synonyms), stopwords=stopwords, crisis_terms=crisis,
+        negatives=negatives, files_digest=files_digest(root, negatives_file),
     )

@@ -5,7 +5,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import Mapping
+from typing import Any, Mapping
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class KnowledgeBase:
     synonyms: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     stopwords: frozenset[str] = frozenset()
     crisis_terms: tuple[str, ...] = ()
+    negatives: tuple[Any, ...] = ()  # bot.core.negatives.Negative: questions the bot must decline
+    files_digest: str = ""  # hash of the files the KB was read from (keys the model cache)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", MappingProxyType({e.id: e for e in self.entries}))
@@ -93,6 +95,8 @@ class Match:
     normalized: str = ""
     crisis: bool = False
     coverage: float = 0.0  # share of the message's weight made of words the KB knows
+    channel: str = ""  # on a FALLBACK: the official line for the domain the message belongs to (12386 …)
+    explain: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # learned scores, features
 
     @property
     def top(self) -> Candidate | None:
@@ -115,3 +119,4 @@ class Reply:
     suggestions: tuple[Entry, ...] = ()  # "did you mean" (SUGGEST)
     related: tuple[Entry, ...] = ()  # next questions after an ANSWER
     truncated: bool = False  # the message was longer than the core reads
+    channel: str = ""  # FALLBACK only: the official line to point to (e.g. 12366 for a tax question)
