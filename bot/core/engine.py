@@ -6,6 +6,7 @@ the learned classifier (learned.py) re-ranks, and the calibrated decision (decid
 from __future__ import annotations
 
 import logging
+import re
 import time
 from pathlib import Path
 from types import MappingProxyType
@@ -28,6 +29,14 @@ from bot.core.settings import MatchSettings
 logger = logging.getLogger(__name__)
 
 CRISIS_ENTRY_ID = "support-mental-health"
+CLAUSE_RE = re.compile(r"[??]")
+MIN_CLAUSE_CHARS = 4
+
+
+def question_clauses(question: str) -> tuple[str, ...]:
+    """The sub-questions of a two-part question (逾期多久会上征信?有宽限期吗? → both halves), as extra examples."""
+    parts = [p.strip() for p in CLAUSE_RE.split(question) if len(p.strip()) >= MIN_CLAUSE_CHARS]
+    return tuple(parts) if len(parts) > 1 else ()
 
 
 class Engine:

@@ -11,6 +11,8 @@ from bot.core.analyzer import INTENT_WORDS
 CHAR_NGRAMS = (1, 2, 3)  # character n-gram lengths taken inside each space-separated chunk
 WORD_PREFIX = "w:"  # word features are kept apart from character n-grams of the same text
 INTENT_PREFIX = "q:"  # question words (怎么办, 多久) are their own, weaker kind of feature
+PAIR_PREFIX = "p:"  # unordered pairs of content words (逾期+征信): topics are often a combination of words
+MAX_PAIR_WORDS = 0  # pairs of content words among the first N (0 = off: cross-validation and design checks did not gain)
 
 
 def text_features(fixed: str, tokens: Sequence[str]) -> list[str]:
@@ -20,8 +22,14 @@ def text_features(fixed: str, tokens: Sequence[str]) -> list[str]:
         n = len(chunk)
         for k in CHAR_NGRAMS:
             feats.extend(chunk[i:i + k] for i in range(n - k + 1))
+    content: list[str] = []
     for tok in tokens:
-        feats.append((INTENT_PREFIX if tok in INTENT_WORDS else WORD_PREFIX) + tok)
+        intent = tok in INTENT_WORDS
+        feats.append((INTENT_PREFIX if intent else WORD_PREFIX) + tok)
+        if not intent and len(tok) > 1 and tok not in content and len(content) < MAX_PAIR_WORDS:
+            content.append(tok)
+    content.sort()
+    feats.extend(f"{PAIR_PREFIX}{a}+{b}" for i, a in enumerate(content) for b in content[i + 1:])
     return feats
 
 
