@@ -1,11 +1,14 @@
 """Shared fixtures: small KBs in tmp_path, real Settings, a real SQLite log, and the real KB."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# trained models are cached per KB hash; keep the suite's cache out of the user's cache dir
+os.environ.setdefault("XINZHI_CACHE_DIR", str(ROOT / ".pytest_cache" / "xinzhi-models"))
 
 from bot.app import XinZhi
 from bot.config import Settings

@@ -35,6 +35,10 @@ INTENT_WORDS = frozenset(
 )
 
 
+# kept whole so that 还 (repay) is never dropped as the adverb 还 (still): 信用卡还不起 is about repaying
+BUILTIN_WORDS = ("还不起", "还不上", "还不了")
+
+
 @lru_cache(maxsize=1)
 def _pinyin_table() -> Mapping[int, str]:
     """Load pypinyin's per-character table without importing the package (its phrase tables cost ~100 ms)."""
@@ -113,6 +117,7 @@ class Analyzer:
         # every synonym variant and canonical term must segment as one word
         extra = (set(self.synonyms) | set(self.synonyms.values()) | set(kb.crisis_terms)) - {w for w, _, _ in words}
         words += [(w, None, None) for w in sorted(extra) if len(w) > 1]
+        words += [(w, None, None) for w in BUILTIN_WORDS if w not in self.stopwords]
         self._tk = _new_tokenizer(words)
         self.domain_terms = frozenset(domain)
         self._sound_map = self._build_sound_map(domain)

@@ -10,12 +10,14 @@ from typing import Any
 
 import yaml
 
+from bot.core.cache import files_digest
 from bot.core.kbfiles import Gone as _Gone, is_ignored_name, read_kb_text
 from bot.core.model import Entry, KnowledgeBase
+from bot.core.negatives import NEGATIVES_FILE, bundled_negatives, load_negatives
 from bot.core.problem import Problem
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-RESOURCE_FILES = {"synonyms.yaml", "synonyms.yml", "lpr.yaml"}  # lpr.yaml: read by bot.core.lpr
+RESOURCE_FILES = {"synonyms.yaml", "synonyms.yml", "lpr.yaml", "out_of_scope.yaml"}  # lpr.yaml: read by bot.core.lpr
 REQUIRED_FIELDS = ("id", "question", "answer", "sources", "updated")
 KNOWN_FIELDS = {"id", "question", "summary", "alternates", "answer", "sources", "related", "tags", "updated", "lint_ignore"}
 TOP_LEVEL_FIELDS = {"category", "order", "entries"}
@@ -374,6 +376,8 @@ def load_kb(root: str | Path) -> KnowledgeBase:
     synonyms = _optional(root, "synonyms.yaml", lambda p: _load_synonyms(p, errors), {})
     stopwords = frozenset(_optional(root, "stopwords.txt", lambda p: _load_word_list(p, errors), ()))
     crisis = _optional(root, "crisis.txt", lambda p: _load_word_list(p, errors), ())
+    negatives_file = root / NEGATIVES_FILE if (root / NEGATIVES_FILE).is_file() else bundled_negatives()
+    negatives = load_negatives(negatives_file, errors.add) if negatives_file else ()
     if errors.errors:
         # the cause first: files that could not be parsed, then everything else in file order
         raise KBValidationError(sorted(errors.errors, key=lambda e: e.file not in errors.unparsed))
@@ -381,4 +385,5 @@ def load_kb(root: str | Path) -> KnowledgeBase:
         root=str(root), entries=tuple(seen.values()), dictionary=dictionary,
         synonyms=MappingProxyType(synonyms), stopwords=stopwords, crisis_terms=crisis,
         category_order=MappingProxyType(order),
+        negatives=negatives, files_digest=files_digest(root, negatives_file),
     )

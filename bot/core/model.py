@@ -5,7 +5,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 if TYPE_CHECKING:
     from bot.core.calc import Calc
@@ -44,6 +44,8 @@ class KnowledgeBase:
     crisis_terms: tuple[str, ...] = ()
     category_order: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}), hash=False,
                                               compare=False)  # from `order:` in each category file
+    negatives: tuple[Any, ...] = ()  # bot.core.negatives.Negative: questions the bot must decline
+    files_digest: str = ""  # hash of the files the KB was read from (keys the model cache)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_id", MappingProxyType({e.id: e for e in self.entries}))
@@ -102,6 +104,8 @@ class Match:
     normalized: str = ""
     crisis: bool = False
     coverage: float = 0.0  # share of the message's weight made of words the KB knows
+    channel: str = ""  # on a FALLBACK: the official line for the domain the message belongs to (12386 …)
+    explain: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # learned scores, features
 
     @property
     def top(self) -> Candidate | None:
@@ -127,3 +131,4 @@ class Reply:
     calc: "Calc | None" = None  # the loan cost computed from the message's own figures (or a question back)
     followups: tuple[Entry, ...] = ()  # the other question(s) of a message that asked two at once
     context: str = ""  # how the conversation shaped this reply: "", pick, followup, split, calc
+    channel: str = ""  # FALLBACK only: the official line to point to (e.g. 12366 for a tax question)

@@ -46,3 +46,8 @@ def normalize(text: str | None) -> str:
         nxt = text[i + 1] if i + 1 < n else ""
         chars.append(ch if _keep(ch, prev, nxt) else " ")
     return SPACE_RE.sub(" ", "".join(chars)).strip()
+
+
+def normalize_for_safety(text: str | None) -> str:
+    """Return the normalized text with every space removed (我 想 自 杀, 自\u200d杀 → 我想自杀), for crisis checks."""
+    return normalize(text).replace(" ", "")

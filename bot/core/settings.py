@@ -1,4 +1,9 @@
-"""Define the matching settings the core needs; bot.config reads their values."""
+"""Define the matching settings the core needs; bot.config reads their values.
+
+The answer / suggest / decline bars are not hand-set: at build time the engine cross-validates over the KB's
+own phrasings plus knowledge/out_of_scope.yaml and chooses them to meet the targets below (see
+bot/core/calibrate.py). `answer_at` / `suggest_at` override the calibrated bars when set.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,11 +11,23 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class MatchSettings:
-    """Thresholds that turn scores into a decision; named for what they do."""
+    """Targets the calibration meets, optional overrides, and limits; named for what they do."""
 
-    min_answer_score: float = 0.30
-    min_suggest_score: float = 0.22
+    # calibration targets, measured on cross-validated KB phrasings + negatives (never on an eval set)
+    target_wrong_rate: float = 0.02  # answers to the wrong entry (or to a negative) at most this share of CV items
+    target_oos_decline: float = 0.90  # at least this share of held-out negatives get an explicit decline
+    negatives_share: float = 0.25  # negatives count as this share of the CV mass when measuring the wrong rate
+    cv_folds: int = 5  # folds of the cross-validation (each phrasing is held out once)
+    # overrides of the calibrated bars (None = use calibration): P(top is right), P(right one is suggested)
+    answer_at: float | None = None
+    suggest_at: float | None = None
+    # extra caution on top of calibration (XINZHI_MIN_MARGIN): answer only when the top entry's share of belief
+    # (Candidate.score) is at least this far ahead of the runner-up's, else suggest
     min_margin: float = 0.02
-    min_suggest_coverage: float = 0.75  # below the answer bar, suggest only if the KB knows this share of the words
+    # XINZHI_MIN_SUGGEST_SCORE: an entry is shown as a suggestion (or inline) only if its share of belief is at
+    # least this fraction of the top one's; XINZHI_MIN_ANSWER_SCORE / _COVERAGE: kept for compatibility (unused)
+    min_answer_score: float = 0.30
+    min_suggest_score: float = 0.05
+    min_suggest_coverage: float = 0.75
     max_suggestions: int = 3
     max_query_chars: int = 500

@@ -286,14 +286,14 @@ def test_lint_reports_alternates_the_engine_would_not_answer_directly(kb_path: P
     from bot.core.engine import build_engine
     from bot.editor.lint import lint
 
-    picky = build_engine(kb_path, MatchSettings(min_margin=0.5))
+    picky = build_engine(kb_path, MatchSettings(min_margin=0.999))
     ambiguous = [w for w in lint(picky, dt.date.today()) if w.kind == "ambiguous"]
     assert ambiguous
     for warning in ambiguous:
         text = re.search(r"'(.+?)' of", warning.message).group(1)
         assert picky.match(text).decision.value == "suggest"
 
-    strict = build_engine(kb_path, MatchSettings(min_answer_score=0.999, min_suggest_score=0.999))
+    strict = build_engine(kb_path, MatchSettings(answer_at=1.01, suggest_at=1.01))
     weak = [w for w in lint(strict, dt.date.today()) if w.kind == "weak-alternate"]
     assert weak
     for warning in weak:

@@ -1,0 +1,159 @@
+"""Cross-validate the matcher over the KB's own phrasings and negatives, and learn how to mix and decide.
+
+Each phrasing (question or alternate) and each out-of-scope negative is held out in one of k folds and
+predicted by a model and a lexical index built from the other folds. Those honest predictions choose the
+lexical weight (best top-1) and fit the decision heads and their bars (see decide.fit_decider).
+"""
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from bot.core import learned
+from bot.core.decide import Decider, fit_decider
+from bot.core.index import LexicalIndex
+from bot.core.scoring import ClassMap, Raw, oos_label, rank, raw_scores
+from bot.core.settings import MatchSettings
+
+logger = logging.getLogger(__name__)
+
+LEXICAL_WEIGHTS = (0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0)  # candidates for the lexical share of the mixed score
+CV_MAX_ITEMS = 4000  # hold out at most this many examples in all (large KBs: a seeded sample)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled text: label >= 0 is an entry index, label < 0 is out-of-scope group -(label + 1)."""
+
+    label: int
+    text: str
+    feats: tuple[str, ...]
+    tokens: tuple[str, ...]
+
+    @property
+    def negative(self) -> bool:
+        return self.label < 0
+
+    def class_label(self, entry_ids: Sequence[str]) -> str:
+        return entry_ids[self.label] if self.label >= 0 else oos_label(-self.label - 1)
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """Everything the engine needs besides the lexical index: the model, the mix and the decision."""
+
+    model: learned.LinearModel
+    lexical_weight: float
+    decider: Decider
+    summary: dict[str, float]
+
+
+@dataclass(frozen=True)
+class HeldOut:
+    """One cross-validation prediction: which example, and the evidence the fold's model saw."""
+
+    example: int
+    raw: Raw
+
+
+def assign_folds(examples: Sequence[Example], k: int, seed: int = 13, max_items: int = CV_MAX_ITEMS) -> list[int]:
+    """Fold per example, stratified by label (-1 = always trained on, for large KBs)."""
+    rng = random.Random(seed)
+    by_label: dict[int, list[int]] = {}
+    for i, ex in enumerate(examples):
+        by_label.setdefault(ex.label, []).append(i)
+    fold = [-1] * len(examples)
+    chosen = list(range(len(examples)))
+    if len(examples) > max_items:
+        chosen = sorted(rng.sample(chosen, max_items))
+    chosen_set = set(chosen)
+    for label, idx in sorted(by_label.items()):
+        start = rng.randrange(k)
+        held = [i for i in idx if i in chosen_set]
+        for j, i in enumerate(held):
+            fold[i] = (start + j) % k
+    return fold
+
+
+def fit_fold(examples: Sequence[Example], train_idx: Sequence[int], entry_ids: Sequence[str],
+             domain_terms: frozenset[str]) -> tuple[learned.LinearModel, ClassMap, LexicalIndex]:
+    """Train the classifier and the lexical index on a subset of examples."""
+    model = learned.train([examples[i].feats for i in train_idx],
+                          [examples[i].class_label(entry_ids) for i in train_idx])
+    cmap = ClassMap.build(model, {e: i for i, e in enumerate(entry_ids)})
+    docs = [i for i in train_idx if not examples[i].negative]
+    index = LexicalIndex([examples[i].label for i in docs], [examples[i].tokens for i in docs], len(entry_ids),
+                         domain_terms)
+    return model, cmap, index
+
+
+def cross_validate(examples: Sequence[Example], entry_ids: Sequence[str], domain_terms: frozenset[str],
+                   k: int) -> list[HeldOut]:
+    """Predict every (sampled) example with a model that never saw it."""
+    fold = assign_folds(examples, k)
+    rows: list[HeldOut] = []
+    for f in range(k):
+        held = [i for i, g in enumerate(fold) if g == f]
+        if not held:
+            continue
+        train_idx = [i for i, g in enumerate(fold) if g != f]
+        model, cmap, index = fit_fold(examples, train_idx, entry_ids, domain_terms)
+        rows.extend(HeldOut(i, raw_scores(model, cmap, index, examples[i].feats, examples[i].tokens)) for i in held)
+    rows.sort(key=lambda r: r.example)
+    return rows
+
+
+def top1(rows: Sequence[HeldOut], examples: Sequence[Example], weight: float) -> float:
+    ins = [r for r in rows if not examples[r.example].negative]
+    hits = 0
+    for r in ins:
+        ranking = rank(r.raw, weight, limit=1)
+        hits += bool(len(ranking.entries)) and int(ranking.entries[0]) == examples[r.example].label
+    return hits / max(len(ins), 1)
+
+
+def calibrate(rows: Sequence[HeldOut], examples: Sequence[Example], settings: MatchSettings) -> tuple[float, Decider, dict[str, float]]:
+    """Choose the lexical weight and fit the decision on held-out predictions; return a CV summary too."""
+    scores = {w: top1(rows, examples, w) for w in LEXICAL_WEIGHTS}
+    weight = max(LEXICAL_WEIGHTS, key=lambda w: (round(scores[w], 4), -w))
+    feats, correct, helpful, negative = [], [], [], []
+    for r in rows:
+        ex = examples[r.example]
+        ranking = rank(r.raw, weight, limit=settings.max_suggestions)
+        ids = ranking.entries.tolist()
+        feats.append(ranking.features)
+        correct.append(not ex.negative and bool(ids) and ids[0] == ex.label)
+        helpful.append(not ex.negative and ex.label in ids)
+        negative.append(ex.negative)
+    x = np.array(feats)
+    c, h, neg = np.array(correct), np.array(helpful), np.array(negative)
+    decider = fit_decider(x, c, h, neg, settings.target_wrong_rate, settings.target_oos_decline,
+                          settings.negatives_share)
+    pa, ph = decider.batch(x)
+    answered = pa >= decider.answer_at
+    suggested = ~answered & (ph >= decider.suggest_at)
+    ins = ~neg
+    summary = {
+        "cv_items": float(len(rows)), "cv_negatives": float(neg.sum()), "lexical_weight": weight,
+        "top1": float(c[ins].mean()) if ins.any() else 0.0, "top3": float(h[ins].mean()) if ins.any() else 0.0,
+        "answer_accuracy": float((answered & c)[ins].mean()) if ins.any() else 0.0,
+        "helpful": float(((answered & c) | (suggested & h))[ins].mean()) if ins.any() else 0.0,
+        "wrong": float((answered & ~c).mean()) if len(c) else 0.0,
+        "negatives_declined": float((~answered & ~suggested)[neg].mean()) if neg.any() else 0.0,
+        "answer_at": decider.answer_at, "suggest_at": decider.suggest_at,
+    }
+    logger.info("cross-validation: %s", {k: round(v, 3) for k, v in summary.items()})
+    return weight, decider, summary
+
+
+def fit_all(examples: Sequence[Example], entry_ids: Sequence[str], domain_terms: frozenset[str],
+            settings: MatchSettings) -> tuple[Fitted, list[HeldOut]]:
+    """Cross-validate, calibrate, then train the serving model on every example."""
+    rows = cross_validate(examples, entry_ids, domain_terms, settings.cv_folds)
+    weight, decider, summary = calibrate(rows, examples, settings)
+    model = learned.train([ex.feats for ex in examples], [ex.class_label(entry_ids) for ex in examples])
+    return Fitted(model, weight, decider, summary), rows

@@ -1,0 +1,89 @@
+"""Turn analyzed text into the sparse features the learned model reads, with numpy only (no scikit-learn)."""
+from __future__ import annotations
+
+import math
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from bot.core.analyzer import INTENT_WORDS
+
+CHAR_NGRAMS = (1, 2, 3)  # character n-gram lengths taken inside each space-separated chunk
+WORD_PREFIX = "w:"  # word features are kept apart from character n-grams of the same text
+INTENT_PREFIX = "q:"  # question words (怎么办, 多久) are their own, weaker kind of feature
+PAIR_PREFIX = "p:"  # unordered pairs of content words (逾期+征信): topics are often a combination of words
+MAX_PAIR_WORDS = 0  # pairs of content words among the first N (0 = off: cross-validation and design checks did not gain)
+
+
+def text_features(fixed: str, tokens: Sequence[str]) -> list[str]:
+    """Return the feature strings of one message: character 1–3-grams of the corrected text plus its words."""
+    feats: list[str] = []
+    for chunk in fixed.split():
+        n = len(chunk)
+        for k in CHAR_NGRAMS:
+            feats.extend(chunk[i:i + k] for i in range(n - k + 1))
+    content: list[str] = []
+    for tok in tokens:
+        intent = tok in INTENT_WORDS
+        feats.append((INTENT_PREFIX if intent else WORD_PREFIX) + tok)
+        if not intent and len(tok) > 1 and tok not in content and len(content) < MAX_PAIR_WORDS:
+            content.append(tok)
+    content.sort()
+    feats.extend(f"{PAIR_PREFIX}{a}+{b}" for i, a in enumerate(content) for b in content[i + 1:])
+    return feats
+
+
+class Vocabulary:
+    """Map feature strings to columns and weight them by TF-IDF (sublinear tf, smoothed idf, l2 norm)."""
+
+    def __init__(self, index: Mapping[str, int], idf: np.ndarray):
+        self.index = dict(index)
+        self.idf = np.asarray(idf, dtype=np.float32)
+
+    @classmethod
+    def fit(cls, docs: Iterable[Sequence[str]], min_df: int = 1) -> "Vocabulary":
+        """Learn columns and idf from the training documents' features."""
+        df: dict[str, int] = {}
+        n = 0
+        for feats in docs:
+            n += 1
+            for f in set(feats):
+                df[f] = df.get(f, 0) + 1
+        names = sorted(f for f, c in df.items() if c >= min_df)
+        idf = np.array([math.log((1 + n) / (1 + df[f])) + 1.0 for f in names], dtype=np.float32)
+        return cls({f: i for i, f in enumerate(names)}, idf)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def vector(self, feats: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Return (columns, l2-normalized TF-IDF values) of one document; unknown features are skipped."""
+        counts: dict[int, int] = {}
+        index = self.index
+        for f in feats:
+            col = index.get(f)
+            if col is not None:
+                counts[col] = counts.get(col, 0) + 1
+        if not counts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        vals = (1.0 + np.log(tf)) * self.idf[cols]
+        norm = float(np.sqrt(np.dot(vals, vals)))
+        return cols, vals / norm if norm > 0 else vals
+
+    def matrix(self, docs: Sequence[Sequence[str]]):  # -> scipy.sparse.csr_matrix (training only)
+        """Stack documents into a CSR matrix for training (imports scipy lazily)."""
+        from scipy.sparse import csr_matrix
+
+        indptr = [0]
+        indices: list[np.ndarray] = []
+        data: list[np.ndarray] = []
+        for feats in docs:
+            cols, vals = self.vector(feats)
+            indices.append(cols)
+            data.append(vals)
+            indptr.append(indptr[-1] + len(cols))
+        return csr_matrix((np.concatenate(data) if data else np.zeros(0, np.float32),
+                           np.concatenate(indices) if indices else np.zeros(0, np.int64), indptr),
+                          shape=(len(docs), len(self)), dtype=np.float32)

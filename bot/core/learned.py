@@ -1,0 +1,129 @@
+"""Learn a linear classifier from the KB's own phrasings and score messages with numpy only.
+
+Every question and alternate is a labelled example of its entry; the out-of-scope negatives are one extra
+class. Training (scikit-learn, imported lazily) happens only when the cache misses; scoring reads plain arrays.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from bot.core.features import Vocabulary
+
+logger = logging.getLogger(__name__)
+
+OOS_CLASS = "__out_of_scope__"  # the class the out-of-scope negatives are trained as
+SVM_C = 0.5  # LinearSVC regularization (smaller = smoother); one-vs-rest hinge loss
+MAX_SVM_CLASSES = 1500  # above this many classes, fall back to nearest-centroid (linear, trains in seconds)
+DENSE_LIMIT = 20_000_000  # store coefficients densely up to this many cells, sparse beyond
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """Class scores = features · coef + intercept, stored feature-major (dense or CSR by feature)."""
+
+    classes: tuple[str, ...]
+    vocab: Vocabulary
+    intercept: np.ndarray  # (C,)
+    dense: np.ndarray | None = None  # (F, C) float32
+    indptr: np.ndarray | None = None  # sparse: per feature, a slice of (cls, data)
+    cls: np.ndarray | None = None
+    data: np.ndarray | None = None
+    kind: str = "svm"  # "svm" or "centroid"
+
+    def scores(self, feats: Sequence[str]) -> np.ndarray:
+        """Return one decision value per class for a message's features."""
+        cols, vals = self.vocab.vector(feats)
+        out = self.intercept.astype(np.float64).copy()
+        if not len(cols):
+            return out
+        if self.dense is not None:
+            out += vals.astype(np.float64) @ self.dense[cols].astype(np.float64)
+            return out
+        assert self.indptr is not None and self.cls is not None and self.data is not None
+        starts, ends = self.indptr[cols], self.indptr[cols + 1]
+        lengths = ends - starts
+        if lengths.sum() == 0:
+            return out
+        take = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends)])
+        weights = self.data[take] * np.repeat(vals, lengths)
+        out += np.bincount(self.cls[take], weights=weights, minlength=len(self.classes))
+        return out
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Arrays for the cache (np.savez)."""
+        names = sorted(self.vocab.index, key=self.vocab.index.__getitem__)
+        arrays = {"classes": np.array(self.classes), "features": np.array(names), "idf": self.vocab.idf,
+                  "intercept": self.intercept, "kind": np.array(self.kind)}
+        if self.dense is not None:
+            arrays["dense"] = self.dense
+        else:
+            assert self.indptr is not None and self.cls is not None and self.data is not None
+            arrays.update(indptr=self.indptr, cls=self.cls, data=self.data)
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, a: dict[str, np.ndarray]) -> "LinearModel":
+        """Rebuild a model from `to_arrays` output."""
+        names = a["features"].tolist()
+        vocab = Vocabulary({f: i for i, f in enumerate(names)}, a["idf"])
+        common = dict(classes=tuple(a["classes"].tolist()), vocab=vocab, intercept=a["intercept"],
+                      kind=str(a["kind"]))
+        if "dense" in a:
+            return cls(dense=a["dense"], **common)  # type: ignore[arg-type]
+        return cls(indptr=a["indptr"], cls=a["cls"], data=a["data"], **common)  # type: ignore[arg-type]
+
+
+def _store(classes: tuple[str, ...], vocab: Vocabulary, coef, intercept: np.ndarray, kind: str) -> LinearModel:
+    """Pack (C, F) coefficients feature-major, densely when small enough."""
+    n_classes, n_feats = coef.shape
+    if n_classes * n_feats <= DENSE_LIMIT:
+        dense = coef.toarray() if hasattr(coef, "toarray") else np.asarray(coef)
+        return LinearModel(classes, vocab, intercept.astype(np.float32), dense=np.ascontiguousarray(
+            dense.T, dtype=np.float32), kind=kind)
+    from scipy.sparse import csr_matrix
+
+    by_feat = csr_matrix(coef).T.tocsr()
+    by_feat.eliminate_zeros()
+    return LinearModel(classes, vocab, intercept.astype(np.float32), indptr=by_feat.indptr.astype(np.int64),
+                       cls=by_feat.indices.astype(np.int32), data=by_feat.data.astype(np.float32), kind=kind)
+
+
+def train(docs: Sequence[Sequence[str]], labels: Sequence[str], c: float = SVM_C) -> LinearModel:
+    """Fit the classifier on feature lists labelled with entry ids (or OOS_CLASS)."""
+    vocab = Vocabulary.fit(docs)
+    classes = tuple(sorted(set(labels)))
+    if len(classes) > MAX_SVM_CLASSES:
+        return _train_centroid(docs, labels, vocab, classes)
+    x = vocab.matrix(docs)
+    if len(classes) == 1:
+        return _store(classes, vocab, np.zeros((1, len(vocab)), np.float32), np.ones(1, np.float32), "svm")
+    from sklearn.svm import LinearSVC
+
+    model = LinearSVC(C=c, dual=True, max_iter=5000, random_state=0).fit(x, list(labels))
+    coef, intercept = model.coef_, model.intercept_
+    if len(classes) == 2:  # binary: one hyperplane for the second class
+        coef = np.vstack([-coef[0], coef[0]])
+        intercept = np.array([-intercept[0], intercept[0]])
+    assert tuple(model.classes_.tolist()) == classes
+    logger.debug("trained LinearSVC: %s classes, %s features, %s examples", len(classes), len(vocab), len(labels))
+    return _store(classes, vocab, coef, np.asarray(intercept), "svm")
+
+
+def _train_centroid(docs: Sequence[Sequence[str]], labels: Sequence[str], vocab: Vocabulary,
+                    classes: tuple[str, ...]) -> LinearModel:
+    """Nearest centroid: each class is the normalized mean of its examples' TF-IDF vectors."""
+    from scipy.sparse import csr_matrix, diags
+
+    x = vocab.matrix(docs)
+    col = {c: i for i, c in enumerate(classes)}
+    y = np.array([col[label] for label in labels])
+    member = csr_matrix((np.ones(len(y), np.float32), (y, np.arange(len(y)))), shape=(len(classes), len(y)))
+    cent = (member @ x).tocsr()
+    norms = np.sqrt(np.asarray(cent.multiply(cent).sum(axis=1)).ravel())
+    cent = diags(1.0 / np.maximum(norms, 1e-9)) @ cent
+    logger.debug("trained nearest-centroid: %s classes, %s features", len(classes), len(vocab))
+    return _store(classes, vocab, cent.tocsr(), np.zeros(len(classes), np.float32), "centroid")
