@@ -168,6 +168,9 @@ def _kb_questions() -> list[dict]:
 
 
 def main() -> None:
+    import logging
+
+    logging.basicConfig(level=logging.ERROR)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenarios", nargs="*", default=["throughput", "memory", "flood", "kill"])
     parser.add_argument("--grace", type=float, default=10.0, help="stop grace period before SIGKILL (seconds)")

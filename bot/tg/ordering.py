@@ -79,7 +79,9 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
             cap = self.max_group_backlog if key[1] < 0 else self.max_chat_backlog  # type: ignore[index]
             if self._users.get(key, 0) >= cap:
                 self.dropped += 1
-                logger.warning("one chat has %s updates waiting; dropped one (%s dropped so far)", cap, self.dropped)
+                if self.dropped == 1 or self.dropped % 100 == 0:  # a flood must not flood the log too
+                    logger.warning("a chat had %s updates waiting; dropped its newest (%s dropped so far)",
+                                   cap, self.dropped)
                 if asyncio.iscoroutine(coroutine):
                     coroutine.close()
                 return
