@@ -174,8 +174,8 @@ def group_questions(texts: Sequence[str], threshold: float = GROUP_SIMILARITY,
             head_of[key] = key
         head_keys = [sampled[h] for h in heads]
         rest = keys[len(sampled):]
-        for key, best in zip(rest, _best_heads(rest, head_keys, threshold) if rest else ()):
-            head_of[key] = head_keys[best] if best is not None else key
+        for key, found in zip(rest, _best_heads(rest, head_keys, threshold) if rest else ()):
+            head_of[key] = head_keys[found] if found is not None else key
     members: dict[str, list[str]] = {}
     for key in keys:
         members.setdefault(head_of[key], []).append(key)
