@@ -10,6 +10,7 @@ from typing import Iterable, Mapping
 
 import jieba
 
+from bot.core.jiebacache import jieba_cache_dir
 from bot.core.model import KnowledgeBase
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,7 @@ def sound_key(word: str) -> tuple[str, ...]:
 def _base_tokenizer() -> jieba.Tokenizer:
     """Load jieba's main dictionary once per process; analyzers copy it."""
     tk = jieba.Tokenizer()
+    tk.tmp_dir = jieba_cache_dir()  # never the shared temp folder (a planted cache there is trusted)
     tk.initialize()
     return tk
 

@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence, TextIO
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.config import Settings
@@ -16,9 +17,11 @@ from bot.core.engine import Engine, build_engine
 from bot.editor.lint import lint, load_topics
 from bot.core.loader import KBValidationError, load_kb
 from bot.core.normalize import normalize
-from bot.console.termwrap import display_width, pad
+from bot.console.termwrap import display_width, pad, strip_controls
 
 GROUP_SIMILARITY = 75.0  # rapidfuzz ratio at which two unanswered questions count as the same question
+GROUP_SAMPLE = 1000  # most frequent distinct wordings clustered with one cdist matrix (1000² bytes = 1 MB)
+MATCH_CHUNK = 4096  # rarer wordings are matched against the groups this many at a time
 MAX_VARIANTS_SHOWN = 3
 
 
@@ -130,25 +133,56 @@ class QuestionGroup:
     variants: tuple[str, ...]  # other wordings, most frequent first
 
 
-def group_questions(texts: Sequence[str], threshold: float = GROUP_SIMILARITY) -> tuple[QuestionGroup, ...]:
-    """Group similar questions (normalized text, rapidfuzz ratio ≥ threshold); biggest group first."""
+def _best_heads(rows: Sequence[str], heads: Sequence[str], threshold: float) -> list[int | None]:
+    """For each row, the index of its most similar head (ratio ≥ threshold), in bounded chunks."""
+    found: list[int | None] = []
+    for start in range(0, len(rows), MATCH_CHUNK):
+        scores = process.cdist(rows[start:start + MATCH_CHUNK], heads, scorer=fuzz.ratio,
+                               score_cutoff=threshold, dtype=np.uint8, workers=-1)
+        best = scores.argmax(axis=1)
+        found += [int(b) if scores[i, b] >= threshold and scores[i, b] > 0 else None for i, b in enumerate(best)]
+    return found
+
+
+def group_questions(texts: Sequence[str], threshold: float = GROUP_SIMILARITY,
+                    sample: int = GROUP_SAMPLE) -> tuple[QuestionGroup, ...]:
+    """Group similar questions (normalized text, rapidfuzz ratio ≥ threshold); biggest group first.
+
+    The `sample` most frequent wordings are clustered with one RapidFuzz cdist matrix (each joins the most
+    similar earlier head); rarer wordings are then matched against those heads in chunks, so the cost grows
+    linearly with the number of rows rather than with its square.
+    """
     by_key: dict[str, Counter[str]] = {}
     for text in texts:
         key = normalize(text).replace(" ", "") or text.strip()
         by_key.setdefault(key, Counter())[text.strip()] += 1
     keys = sorted(by_key, key=lambda k: (-sum(by_key[k].values()), k))
-    heads: list[str] = []
+    head_of: dict[str, str] = {}
+    sampled = keys[:max(sample, 1)]
+    if sampled:
+        scores = process.cdist(sampled, sampled, scorer=fuzz.ratio, score_cutoff=threshold,
+                               dtype=np.uint8, workers=-1)
+        heads: list[int] = []
+        for j, key in enumerate(sampled):
+            if heads:
+                row = scores[j, heads]
+                best = int(row.argmax())
+                if row[best] >= threshold and row[best] > 0:
+                    head_of[key] = sampled[heads[best]]
+                    continue
+            heads.append(j)
+            head_of[key] = key
+        head_keys = [sampled[h] for h in heads]
+        rest = keys[len(sampled):]
+        for key, found in zip(rest, _best_heads(rest, head_keys, threshold) if rest else ()):
+            head_of[key] = head_keys[found] if found is not None else key
     members: dict[str, list[str]] = {}
     for key in keys:
-        found = process.extractOne(key, heads, scorer=fuzz.ratio, score_cutoff=threshold) if heads else None
-        head = found[0] if found else key
-        if not found:
-            heads.append(key)
-        members.setdefault(head, []).append(key)
+        members.setdefault(head_of[key], []).append(key)
     groups = []
-    for head in heads:
+    for head, keys_of_head in members.items():
         wordings: Counter[str] = Counter()
-        for key in members[head]:
+        for key in keys_of_head:
             wordings.update(by_key[key])
         ranked = [w for w, _ in sorted(wordings.items(), key=lambda kv: (-kv[1], kv[0]))]
         groups.append(QuestionGroup(ranked[0], sum(wordings.values()), tuple(ranked[1:])))
@@ -181,9 +215,10 @@ def run_gaps(args: argparse.Namespace, settings: Settings, out: TextIO | None = 
 
     def title(entry_id: str) -> str:
         entry = kb.get(entry_id) if kb is not None else None
-        return f"{entry_id}  {entry.question}" if entry is not None else f"{entry_id}  (not in the KB)"
+        shown = strip_controls(entry_id)  # ids come from the log file
+        return f"{shown}  {entry.question}" if entry is not None else f"{shown}  (not in the KB)"
 
-    groups = group_questions([u.text for u in unanswered])
+    groups = group_questions([strip_controls(u.text) for u in unanswered])  # rows stored before the fix, too
     lines = [f"Unanswered questions, last {days} days: {len(unanswered)} in {len(groups)} group(s)"]
     for group in groups[:limit]:
         lines.append(f"{group.count:5d}  {group.text}")

@@ -11,11 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import re
 
 import phonenumbers
 
 from bot.storage.textnorm import DigitView, digit_view, normalize_text
+
+logger = logging.getLogger(__name__)
 
 EMAIL_TOKEN = "[邮箱]"
 ID_TOKEN = "[身份证号]"
@@ -141,10 +144,10 @@ def _phones(view: DigitView) -> list[Span]:
             if m.raw_string.startswith("(") and ")" not in m.raw_string:  # "我妈(139…" keeps its bracket
                 start += 1
             spans.append((*view.source_span(start, end), PHONE_TOKEN if mobile else LANDLINE_TOKEN))
-    except Exception:  # noqa: BLE001 - a library fault must not stop the regex fallback below
-        pass
-    for m in MOBILE_RE.finditer(view.text):
-        spans.append((*view.source_span(*m.span()), PHONE_TOKEN))
+    except Exception as exc:  # noqa: BLE001 - a library fault must not stop the regex fallback below
+        logger.warning("phone matcher failed (%s); using the mobile pattern only", type(exc).__name__)
+    for mobile_match in MOBILE_RE.finditer(view.text):
+        spans.append((*view.source_span(*mobile_match.span()), PHONE_TOKEN))
     return spans
 
 
@@ -237,9 +240,9 @@ def redact_for_storage(text: str, limit: int) -> str:
     is dropped rather than stored in part.
     """
     raw = str(text or "")
-    window = 2 * limit + MARGIN
-    cut_raw = len(raw) > 4 * window
-    base = normalize_text(raw[:4 * window] if cut_raw else raw)
+    window = limit + limit // 2 + MARGIN  # room for placeholders shorter than what they replace
+    cut_raw = len(raw) > 2 * window  # normalising only shrinks text; a shorter result is still safe
+    base = normalize_text(raw[:2 * window] if cut_raw else raw)
     cut = cut_raw or len(base) > window
     base = base[:window]
     stop = len(base) - MARGIN if cut else len(base)

@@ -23,15 +23,20 @@ def fix_surrogates(text: str) -> str:
     return SURROGATE_RE.sub("\ufffd", text)
 
 
-def _drop(ch: str) -> bool:
-    """Control, format (zero-width, bidi) and surrogate characters carry no meaning worth storing."""
-    return unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") and not ch.isspace()
+# Control (Cc, except whitespace), format (Cf: zero-width, bidi, tags) and private-use (Co) characters
+# carry no meaning worth storing; one character class keeps this a single linear pass.
+DROP_RE = re.compile(
+    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891"
+    "\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\ue000-\uf8ff\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001-\U000e007f\U000f0000-\U0010ffff]"
+)
 
 
 def normalize_text(text: str) -> str:
     """NFKC, lone surrogates replaced, control and zero-width characters removed, whitespace collapsed."""
     folded = unicodedata.normalize("NFKC", fix_surrogates(str(text)))
-    return " ".join("".join(ch for ch in folded if not _drop(ch)).split())
+    return " ".join(DROP_RE.sub("", folded).split())
 
 
 def digit_of(ch: str) -> str | None:
