@@ -44,11 +44,12 @@ def colourize(text: str, reply: Reply | None = None) -> str:
     bold_phrases: list[str] = []
     if reply is not None and reply.entry is not None:
         for para in markup.parse(reply.entry.answer):
-            for line in para.lines:
-                bold_phrases += [t for t, is_bold in markup.spans(line.text) if is_bold and t.strip()]
+            for para_line in para.lines:
+                bold_phrases += [t for t, is_bold in markup.spans(para_line.text) if is_bold and t.strip()]
     out: list[str] = []
     in_choices = False
-    for line in text.split("\n"):
+    for row in text.split("\n"):
+        line: str = row
         if line in (texts.SUGGEST_INTRO, texts.RELATED_INTRO):
             in_choices = True
             out.append(YELLOW + BOLD + line + RESET)

@@ -90,18 +90,23 @@ def _update_kind(update: object) -> str:
 async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, messages: Sequence[render.Message]) -> None:
     """Send rendered messages to the update's chat, quoting the question in groups."""
     chat = update.effective_chat
+    if chat is None:  # nowhere to answer
+        return
     source = update.message  # None for button presses: answers then follow the bot's own message
-    quote = source is not None and chat.type != ChatType.PRIVATE
     context_message = update.effective_message
-    thread = context_message.message_thread_id if getattr(context_message, "is_topic_message", False) else None
+    thread = (context_message.message_thread_id
+              if context_message is not None and getattr(context_message, "is_topic_message", False) else None)
     for i, (text, keyboard) in enumerate(messages):
-        reply_to = ReplyParameters(source.message_id, allow_sending_without_reply=True) if quote and i == 0 else None
+        reply_to = (ReplyParameters(source.message_id, allow_sending_without_reply=True)
+                    if source is not None and chat.type != ChatType.PRIVATE and i == 0 else None)
         await context.bot.send_message(chat.id, text, reply_markup=keyboard, reply_parameters=reply_to,
                                        message_thread_id=thread)
 
 
 async def typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show "typing…"; a failure here must not cost the user the answer."""
+    if update.effective_chat is None:
+        return
     try:
         await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
     except TelegramError as exc:
@@ -181,7 +186,7 @@ async def on_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    question = command_argument(update.message)
+    question = command_argument(update.message) if update.message is not None else ""
     if question:
         await answer_question(update, context, question)
     else:
@@ -217,6 +222,8 @@ async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
 # --- messages ----------------------------------------------------------------------------------------
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.message is None:
+        return
     question = addressed_text(update.message, context.bot.username or "", context.bot.id)
     if question is not None:
         await answer_question(update, context, question)
@@ -230,6 +237,8 @@ async def on_non_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
+    if query is None:  # routing guarantees one; a guard keeps the types honest
+        return
     action = callbacks.parse(query.data)
     if action is None:  # forged or from an older version: a polite notice, never an exception
         await query.answer(texts.ENTRY_GONE)
@@ -251,6 +260,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def show_browser(update: Update, context: ContextTypes.DEFAULT_TYPE, action: callbacks.Action) -> None:
     """Page through categories and questions by editing the browser message in place."""
     query = update.callback_query
+    if query is None:  # routing guarantees one; a guard keeps the types honest
+        return
     kb = deps(context).app.kb
     if action.kind == callbacks.TOPICS:
         text, keyboard = render.topics_page(kb, action.numbers[0])
@@ -267,6 +278,8 @@ async def show_browser(update: Update, context: ContextTypes.DEFAULT_TYPE, actio
 async def show_entry(update: Update, context: ContextTypes.DEFAULT_TYPE, action: callbacks.Action) -> None:
     """Send the answer a button points to; a suggestion pick is recorded for KB editors."""
     query = update.callback_query
+    if query is None:  # routing guarantees one; a guard keeps the types honest
+        return
     app = deps(context).app
     entry = callbacks.resolve_entry(app.kb, action.ref)
     reply = app.open(entry.id, CHANNEL, picked=action.kind == callbacks.PICK) if entry is not None else None
@@ -284,6 +297,8 @@ async def show_entry(update: Update, context: ContextTypes.DEFAULT_TYPE, action:
 async def expand(update: Update, context: ContextTypes.DEFAULT_TYPE, action: callbacks.Action) -> None:
     """"查看完整解答": edit the summary-first message into the full answer with its sources."""
     query = update.callback_query
+    if query is None:  # routing guarantees one; a guard keeps the types honest
+        return
     if query is None:
         return
     app = deps(context).app
@@ -304,6 +319,8 @@ async def expand(update: Update, context: ContextTypes.DEFAULT_TYPE, action: cal
 async def none_of_these(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """"都不是": record the miss (redacted by the log) for `kb gaps`; offer rephrasing, /topics and help lines."""
     query = update.callback_query
+    if query is None:  # routing guarantees one; a guard keeps the types honest
+        return
     if query is None:
         return
     app = deps(context).app
@@ -321,6 +338,8 @@ async def none_of_these(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def record_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, action: callbacks.Action) -> None:
     """Count a 👍/👎 once, thank the user and remove the vote buttons."""
     query = update.callback_query
+    if query is None:  # routing guarantees one; a guard keeps the types honest
+        return
     app = deps(context).app
     entry = callbacks.resolve_entry(app.kb, action.ref)
     if entry is not None and not deps(context).votes.first(query.from_user.id, entry.id):
@@ -330,7 +349,7 @@ async def record_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, ac
         await query.answer(texts.ENTRY_GONE)
         return
     await query.answer(texts.FEEDBACK_THANKS)
-    keyboard = query.message.reply_markup if query.message is not None else None
+    keyboard = getattr(query.message, "reply_markup", None)  # None for an inaccessible (old) message
     await query.edit_message_reply_markup(render.without_feedback(keyboard))
     if action.kind == callbacks.FEEDBACK_DOWN and update.effective_chat is not None:
         reply = app.open(entry.id, CHANNEL)
@@ -342,6 +361,8 @@ async def record_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE, ac
 async def on_inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """`@bot 问题` anywhere: up to five answers as articles; nothing is counted or recorded."""
     query = update.inline_query
+    if query is None:
+        return
     app = deps(context).app
     text = query.query.strip()
     entries = app.inline(text) if text else ()

@@ -61,7 +61,9 @@ def answer_blocks(entry: Entry, truncated: bool = False) -> list[str]:
 
 def _hard_split(block: str, limit: int) -> list[str]:
     """Cut one oversized line into plain escaped pieces (bold is dropped, HTML stays valid)."""
-    pieces, current, size = [], [], 0
+    pieces: list[str] = []
+    current: list[str] = []
+    size = 0
     for ch in html.unescape(TAG_RE.sub("", block)):
         piece = esc(ch)
         if size + units(piece) > limit:

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 import logging
 import re
 import secrets
-from typing import TYPE_CHECKING, Sequence
+from typing import Any, TYPE_CHECKING, Sequence
 from urllib.parse import urlparse
 
 import asyncio
@@ -146,7 +147,7 @@ def serve(application: Application, settings: Settings, *, stop_signals: Sequenc
 
     Tests pass stop_signals=None to run it in a thread and stop it with `application.stop_running()`.
     """
-    extra = {} if stop_signals is OS_SIGNALS else {"stop_signals": stop_signals}
+    extra: dict[str, Any] = {} if stop_signals is OS_SIGNALS else {"stop_signals": stop_signals}
     if settings.telegram.webhook_url:
         application.run_webhook(
             listen=settings.telegram.webhook_listen, port=settings.telegram.webhook_port,
@@ -155,7 +156,7 @@ def serve(application: Application, settings: Settings, *, stop_signals: Sequenc
             bootstrap_retries=BOOTSTRAP_RETRIES, **extra,
         )
     else:
-        application.run_polling(timeout=poll_timeout, allowed_updates=list(ALLOWED_UPDATES),
+        application.run_polling(timeout=timedelta(seconds=poll_timeout), allowed_updates=list(ALLOWED_UPDATES),
                                 bootstrap_retries=BOOTSTRAP_RETRIES, **extra)
 
 

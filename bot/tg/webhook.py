@@ -31,7 +31,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 class UpdateHandler(tornado.web.RequestHandler):
     """POST one update: 403 without the right secret, 413 past MAX_BODY, 200 otherwise (a bad update is skipped)."""
 
-    SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
+    SUPPORTED_METHODS = ("POST",)
 
     def initialize(self, bot: ExtBot, queue: asyncio.Queue, secret: str, seen: RecentIds,
                    backlog: Backlog | None, max_body: int) -> None:
@@ -117,7 +117,7 @@ class GuardedUpdater(Updater):
         self.backlog: Backlog | None = None
         self.seen: RecentIds = getattr(bot, "seen", None) or RecentIds()
 
-    async def _start_webhook(self, listen: str, port: int, url_path: str, bootstrap_retries: int,  # type: ignore[override]
+    async def _start_webhook(self, listen: str, port: int, url_path: str, bootstrap_retries: int,
                              allowed_updates: Any, cert: Any = None, key: Any = None,
                              drop_pending_updates: bool | None = None, webhook_url: str | None = None,
                              ready: asyncio.Event | None = None, ip_address: str | None = None,
