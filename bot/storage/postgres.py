@@ -61,7 +61,8 @@ def _clean(value: str, limit: int) -> str:
 class PostgresStore:
     """The PostgreSQL event log; implements bot.app.EventLog and the queries behind `xinzhi kb gaps`."""
 
-    def __init__(self, url: str, retention_days: int = 90, *, read_only: bool = False, pool_max: int = POOL_MAX):
+    def __init__(self, url: str, retention_days: int = 90, *, read_only: bool = False, pool_max: int = POOL_MAX,
+                 connect_timeout: float = CONNECT_TIMEOUT):
         """Connect (a pool of up to `pool_max` connections), migrate and prune; `read_only` deletes nothing."""
         from psycopg_pool import ConnectionPool
 
@@ -74,7 +75,7 @@ class PostgresStore:
         self._pool = ConnectionPool(url, min_size=1, max_size=pool_max, open=False,
                                     kwargs={"autocommit": True, "application_name": "xinzhi"})
         try:
-            self._pool.open(wait=True, timeout=CONNECT_TIMEOUT)
+            self._pool.open(wait=True, timeout=connect_timeout)
             if not read_only:
                 self._migrate()
                 self.prune()
@@ -108,7 +109,7 @@ class PostgresStore:
             for number in range(version, len(MIGRATIONS)):
                 for statement in MIGRATIONS[number].split(";"):
                     if statement.strip():
-                        conn.execute(statement)  # type: ignore[call-overload]
+                        conn.execute(statement)
                 conn.execute("INSERT INTO xinzhi_schema (version) VALUES (%s)", (number + 1,))
                 logger.info("event log migrated to schema %s", number + 1)
 
@@ -133,7 +134,7 @@ class PostgresStore:
 
     def _insert(self, sql: str, params: tuple[object, ...]) -> None:
         with self._pool.connection() as conn:
-            conn.execute(sql, params)  # type: ignore[call-overload]
+            conn.execute(sql, params)
         if time.monotonic() - self._last_prune >= PRUNE_EVERY_SECONDS:
             self.prune()
 
@@ -148,7 +149,7 @@ class PostgresStore:
             self._last_prune = time.monotonic()
             with self._pool.connection() as conn, conn.transaction():
                 for table in TABLES:
-                    cur = conn.execute(f"DELETE FROM {table} WHERE ts < %s", (cutoff,))  # type: ignore[call-overload]
+                    cur = conn.execute(f"DELETE FROM {table} WHERE ts < %s", (cutoff,))
                     deleted += max(cur.rowcount, 0)
         if deleted:
             logger.info("event log: deleted %s rows older than %s days", deleted, self.retention_days)
@@ -160,7 +161,7 @@ class PostgresStore:
 
     def _all(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
         with self._pool.connection() as conn:
-            return conn.execute(sql, params).fetchall()  # type: ignore[call-overload,no-any-return]
+            return conn.execute(sql, params).fetchall()
 
     def _one(self, sql: str) -> tuple[Any, ...]:
         rows = self._all(sql)
@@ -205,7 +206,8 @@ class PostgresStore:
         self.close()
 
 
-def open_postgres(settings: Settings, *, read_only: bool = False) -> PostgresStore | None:
+def open_postgres(settings: Settings, *, read_only: bool = False,
+                  connect_timeout: float = CONNECT_TIMEOUT) -> PostgresStore | None:
     """Open the PostgreSQL log for `open_event_log`; a server that cannot be reached is a configuration error."""
     if not settings.storage.log_enabled:
         return None
@@ -215,7 +217,8 @@ def open_postgres(settings: Settings, *, read_only: bool = False) -> PostgresSto
     except ImportError:
         raise ConfigError("XINZHI_DB=postgresql://… needs psycopg: pip install 'psycopg[binary]' psycopg_pool") from None
     try:
-        return PostgresStore(settings.storage.db_url, settings.storage.log_days, read_only=read_only)
+        return PostgresStore(settings.storage.db_url, settings.storage.log_days, read_only=read_only,
+                             connect_timeout=connect_timeout)
     except (psycopg.Error, PoolTimeout) as exc:
         raise ConfigError(f"XINZHI_DB=postgresql://…: cannot open the log ({type(exc).__name__}); "
                           "check the server, the URL and the password, or run with XINZHI_LOG=off") from None
