@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -174,7 +175,7 @@ def build_app(xz: XinZhi) -> Starlette:
             if entry_id is not None:
                 if not isinstance(entry_id, str):
                     return _error(422, "bad_entry", "entry 应是问题编号。")
-                reply = xz.open(entry_id, CHANNEL, picked=data.get("picked") is True)
+                reply = await run_in_threadpool(xz.open, entry_id, CHANNEL, data.get("picked") is True)
                 if reply is None:
                     return _error(404, "not_found", texts.ENTRY_GONE)
             else:
@@ -182,7 +183,8 @@ def build_app(xz: XinZhi) -> Starlette:
                     return _error(422, "bad_text", "请用 text 字段发送文字问题。")
                 if len(text) > web.max_text_chars:
                     return _error(422, "text_too_long", f"问题太长了,请用 {web.max_text_chars} 字以内描述。")
-                reply, context = converse(xz, context, text)
+                # the core is quick, but a log write (PostgreSQL) must not stall the event loop
+                reply, context = await run_in_threadpool(converse, xz, context, text)
         except _Reject as rej:
             return rej.response
         body = render.reply_json(reply)
@@ -197,7 +199,7 @@ def build_app(xz: XinZhi) -> Starlette:
         entry_id, helpful = data.get("entry"), data.get("helpful")
         if not isinstance(entry_id, str) or not isinstance(helpful, bool):
             return _error(422, "bad_feedback", "需要 entry(问题编号)和 helpful(true/false)。")
-        if not xz.feedback(entry_id, helpful, CHANNEL):
+        if not await run_in_threadpool(xz.feedback, entry_id, helpful, CHANNEL):
             return _error(404, "not_found", texts.ENTRY_GONE)
         return JSONResponse({"ok": True, "message": texts.FEEDBACK_THANKS})
 

@@ -210,3 +210,18 @@ def test_page_escapes_kb_text(tmp_path: Path) -> None:
     assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
     assert "<strong>粗体&lt;b&gt;</strong>" in html and "&amp; &quot;引号&quot;" in html
     assert entry_json(e)["question"].startswith("<script>")  # plain text in JSON; the page uses textContent
+
+
+def test_web_settings_are_read_from_the_environment_and_checked() -> None:
+    from bot.config import ConfigError, load_settings
+
+    s = load_settings({"XINZHI_WEB_SECRET": "x" * 32, "XINZHI_API_TOKEN": " tok ", "XINZHI_WEB_RATE_LIMIT": "7",
+                       "XINZHI_CORS_ORIGINS": "https://a.example, https://b.example:8443"})
+    assert (s.web.secret, s.web.api_token, s.web.rate_limit_per_minute) == ("x" * 32, "tok", 7)
+    assert s.web.cors_origins == ("https://a.example", "https://b.example:8443")
+    assert load_settings({}).web.cors_origins == ()  # CORS off by default
+    for env, name in (({"XINZHI_WEB_SECRET": "short"}, "XINZHI_WEB_SECRET"),
+                      ({"XINZHI_CORS_ORIGINS": "a.example/path"}, "XINZHI_CORS_ORIGINS"),
+                      ({"XINZHI_WEB_RATE_LIMIT": "0"}, "XINZHI_WEB_RATE_LIMIT")):
+        with pytest.raises(ConfigError, match=name):
+            load_settings(env)
