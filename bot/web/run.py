@@ -20,6 +20,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     from bot.web.app import build_app
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("bot.web.access").setLevel(logging.INFO)  # method, route, status, time: no bodies or addresses
     log = open_event_log(settings)
     try:
         app = build_app(XinZhi(settings, log=log))

@@ -87,6 +87,8 @@ def test_ask_expand_pick_a_suggestion_and_thumbs_down(browser, server: Server, t
 
     width = d.execute_script("return document.documentElement.scrollWidth")
     assert width <= 360  # nothing overflows a 360-px phone screen
+    height = d.execute_script("return document.documentElement.scrollHeight")
+    d.set_window_size(360, min(int(height) + 120, 4000))  # the whole conversation, still 360 px wide
     d.execute_script("window.scrollTo(0, 0)")
     shot = tmp_path / "xinzhi-web.png"
     assert d.save_screenshot(str(shot))
