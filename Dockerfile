@@ -1,6 +1,7 @@
 # XinZhi Telegram bot. Build: docker build -t xinzhi .
 # Run:   docker run -e TELEGRAM_BOT_TOKEN=... -v xinzhi-data:/data xinzhi
 # Own KB: add -v /path/to/knowledge:/app/knowledge:ro (the baked-in copy is overridden).
+# Web:   docker run -p 8080:8080 -e XINZHI_WEB_SECRET=... xinzhi xinzhi serve --host 0.0.0.0 --port 8080
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -24,4 +25,5 @@ USER xinzhi
 RUN python -c "import jieba; jieba.initialize()"
 
 VOLUME ["/data"]
+EXPOSE 8080
 CMD ["xinzhi", "telegram"]

@@ -84,6 +84,15 @@ def _add_telegram(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_lazy("bot.tg.run", "main"))
 
 
+def _add_serve(sub: argparse._SubParsersAction) -> None:
+    p = _parser(sub, "serve", "Serve the web chat page and the HTTP API (uvicorn).",
+                "xinzhi serve", "xinzhi serve --host 0.0.0.0 --port 8080",
+                "XINZHI_DB=postgresql://xinzhi@db/xinzhi XINZHI_WEB_SECRET=… xinzhi serve   # one of several replicas")
+    p.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="listen port (default 8080)")
+    p.set_defaults(func=_lazy("bot.web.run", "main"))
+
+
 def _add_kb(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("kb", help="Knowledge-base editor tools.", description="Knowledge-base editor tools.",
                        epilog=_examples("xinzhi kb validate", "xinzhi kb lint --topics ../shared/topics.yaml"),
@@ -115,7 +124,7 @@ def _add_kb(sub: argparse._SubParsersAction) -> None:
 
 
 COMMAND_GROUPS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (
-    _add_ask, _add_eval, _add_chat, _add_telegram, _add_kb,
+    _add_ask, _add_eval, _add_chat, _add_telegram, _add_serve, _add_kb,
 )
 
 

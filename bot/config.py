@@ -59,6 +59,7 @@ class StorageSettings:
     db_path: Path = field(default_factory=default_db_path)
     log_days: int = 90
     hash_secret: str = ""  # key for hashing anything per-user
+    db_url: str = ""  # XINZHI_DB=postgresql://…: the shared PostgreSQL log instead of the SQLite file
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,20 @@ class TelegramSettings:
     rate_limit_per_minute: int = 20
 
 
-_STORAGE_FIELDS = {"log_enabled", "db_path", "log_days", "hash_secret"}
+@dataclass(frozen=True)
+class WebSettings:
+    """What the web channel (`xinzhi serve`) needs: signing secret, API token, CORS, limits."""
+
+    secret: str = ""  # signs context tokens and keys the address hash; random per process when empty
+    api_token: str = ""  # when set, /api/v1/* requires "Authorization: Bearer <token>"
+    cors_origins: tuple[str, ...] = ()  # CORS is off unless origins are listed
+    rate_limit_per_minute: int = 30
+    max_body_bytes: int = 8192
+    max_text_chars: int = 500
+    context_max_age: int = 3600  # seconds a signed context token stays valid
+
+
+_STORAGE_FIELDS = {"log_enabled", "db_path", "log_days", "hash_secret", "db_url"}
 _TELEGRAM_FIELDS = {"telegram_token": "token", "telegram_base_url": "base_url", "admin_ids": "admin_ids",
                     "webhook_url": "webhook_url", "webhook_listen": "webhook_listen", "webhook_port": "webhook_port",
                     "webhook_secret": "webhook_secret", "rate_limit_per_minute": "rate_limit_per_minute"}
@@ -91,10 +105,11 @@ class Settings:
     storage: StorageSettings
     telegram: TelegramSettings
     watch_interval: float
+    web: WebSettings
 
     def __init__(self, kb_path: Path | None = None, kb_source: str = "", match: MatchSettings | None = None,
                  storage: StorageSettings | None = None, telegram: TelegramSettings | None = None,
-                 watch_interval: float = 2.0, **flat: object) -> None:
+                 watch_interval: float = 2.0, web: WebSettings | None = None, **flat: object) -> None:
         """Build settings; flat keywords (db_path=…, telegram_token=…) fill the groups, for tests and flags."""
         if kb_path is None:
             kb_path, kb_source = default_kb_path()
@@ -107,7 +122,7 @@ class Settings:
         telegram = replace(telegram or TelegramSettings(), **telegram_changes)
         for name, value in (("kb_path", Path(kb_path)), ("kb_source", kb_source or "given"),
                             ("match", match or MatchSettings()), ("storage", storage), ("telegram", telegram),
-                            ("watch_interval", watch_interval)):
+                            ("watch_interval", watch_interval), ("web", web or WebSettings())):
             object.__setattr__(self, name, value)
 
     def with_overrides(self, **changes: object) -> "Settings":
@@ -117,7 +132,7 @@ class Settings:
             return self
         base: dict[str, object] = dict(kb_path=self.kb_path, kb_source=self.kb_source, match=self.match,
                                        storage=self.storage, telegram=self.telegram,
-                                       watch_interval=self.watch_interval)
+                                       watch_interval=self.watch_interval, web=self.web)
         if "kb_path" in changes and "kb_source" not in changes:
             changes["kb_source"] = "--kb"
         base.update({k: changes.pop(k) for k in list(changes) if k in base})
@@ -179,7 +194,9 @@ def load_settings(env: Mapping[str, str] | None = None, kb_flag: Path | None = N
         raise ConfigError(f"XINZHI_LOG must be 'on' or 'off', got {log_flag!r}")
     storage = StorageSettings(
         log_enabled=log_flag not in {"off", "0", "false", "no"},
-        db_path=Path(env["XINZHI_DB"]).expanduser() if env.get("XINZHI_DB") else default_db_path(),
+        db_path=(Path(env["XINZHI_DB"]).expanduser() if env.get("XINZHI_DB") and not is_postgres_url(env["XINZHI_DB"])
+                 else default_db_path()),
+        db_url=env["XINZHI_DB"].strip() if is_postgres_url(env.get("XINZHI_DB", "")) else "",
         log_days=_int(env, "XINZHI_LOG_DAYS", 90, minimum=1),
         hash_secret=env.get("XINZHI_HASH_SECRET", ""),
     )
@@ -191,7 +208,28 @@ def load_settings(env: Mapping[str, str] | None = None, kb_flag: Path | None = N
         rate_limit_per_minute=_int(env, "XINZHI_RATE_LIMIT", 20, minimum=1),
     )
     kb_path, kb_source = resolve_kb(kb_flag, env)
-    return Settings(kb_path=kb_path, kb_source=kb_source, match=match, storage=storage, telegram=telegram)
+    return Settings(kb_path=kb_path, kb_source=kb_source, match=match, storage=storage, telegram=telegram,
+                    web=load_web_settings(env))
+
+
+def is_postgres_url(value: str) -> bool:
+    """True when XINZHI_DB names a PostgreSQL server rather than a SQLite file."""
+    return value.strip().startswith(("postgresql://", "postgres://"))
+
+
+def load_web_settings(env: Mapping[str, str]) -> WebSettings:
+    """Read the web channel's XINZHI_WEB_* / XINZHI_API_TOKEN / XINZHI_CORS_ORIGINS variables."""
+    origins = tuple(o for o in re.split(r"[,\s]+", env.get("XINZHI_CORS_ORIGINS", "").strip()) if o)
+    for origin in origins:
+        if origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin):
+            raise ConfigError(f"XINZHI_CORS_ORIGINS must list origins like https://example.org, got {origin!r}")
+    secret = env.get("XINZHI_WEB_SECRET", "")
+    if secret and len(secret) < 16:
+        raise ConfigError("XINZHI_WEB_SECRET must be at least 16 characters (try: openssl rand -hex 32)")
+    return WebSettings(secret=secret, api_token=env.get("XINZHI_API_TOKEN", "").strip(), cors_origins=origins,
+                       rate_limit_per_minute=_int(env, "XINZHI_WEB_RATE_LIMIT", 30, minimum=1),
+                       max_body_bytes=_int(env, "XINZHI_WEB_MAX_BODY", 8192, minimum=256),
+                       context_max_age=_int(env, "XINZHI_WEB_CONTEXT_MAX_AGE", 3600, minimum=60))
 
 
 def read_token_file(path: str | Path) -> str:

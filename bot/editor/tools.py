@@ -202,11 +202,18 @@ def run_gaps(args: argparse.Namespace, settings: Settings, out: TextIO | None = 
 
     out = out or sys.stdout
     days, limit = args.days, args.limit
-    if not settings.storage.db_path.exists():
+    if settings.storage.db_url:  # XINZHI_DB=postgresql://…: the log shared by every replica
+        from bot.storage.postgres import PostgresStore
+
+        reader: "Store | PostgresStore" = PostgresStore(settings.storage.db_url, settings.storage.log_days,
+                                                         read_only=True)
+    elif not settings.storage.db_path.exists():
         why = " (logging is off: XINZHI_LOG=off)" if not settings.storage.log_enabled else ""
         out.write(f"No log at {settings.storage.db_path} yet: nothing has been recorded{why}.\n")
         return 0
-    with Store(settings.storage.db_path, settings.storage.log_days, read_only=True) as store:  # deletes nothing
+    else:
+        reader = Store(settings.storage.db_path, settings.storage.log_days, read_only=True)  # deletes nothing
+    with reader as store:
         unanswered = store.unanswered(days)
         feedback = store.feedback_counts(days)
         picks = store.pick_counts(days)

@@ -15,8 +15,15 @@ WRITER_BUSY_TIMEOUT_MS = 1000  # the background writer retries itself; a short w
 def open_event_log(settings: Settings) -> "BackgroundLog | None":
     """Open the event log behind a background writer, or None when XINZHI_LOG=off.
 
-    A log that cannot be opened is a configuration error. Close the result to flush what is queued.
+    SQLite by default; `XINZHI_DB=postgresql://…` shares one log between replicas. A log that cannot be
+    opened is a configuration error. Close the result to flush what is queued.
     """
+    if settings.storage.db_url:  # XINZHI_DB=postgresql://…: one log shared by several replicas
+        from bot.storage.postgres import open_postgres
+        from bot.storage.writer import BackgroundLog as _Writer
+
+        shared = open_postgres(settings)
+        return _Writer(shared) if shared is not None else None
     from bot.storage.store import Store, StoreError
     from bot.storage.writer import BackgroundLog
 
