@@ -20,14 +20,15 @@ def test_xinzhi_db_url_selects_postgres_and_the_app_logs_to_it(pg_url: str, tmp_
     settings = load_settings({"XINZHI_DB": pg_url, "XINZHI_KB": str(write_kb(tmp_path / "kb"))})
     assert settings.storage.db_url == pg_url
     log = open_event_log(settings)
-    assert isinstance(log, PostgresStore)
+    assert log is not None and isinstance(log.sink, PostgresStore)  # behind the background writer, like SQLite
     try:
         xz = XinZhi(settings, log=log)
         assert xz.respond("我家猫咪不吃饭怎么办 13812345678", "web").kind.value == "fallback"
         assert xz.feedback("credit-report-query", False, "telegram")
-        (row,) = log.unanswered(1)
+        assert log.flush(timeout=30)
+        (row,) = log.sink.unanswered(1)
         assert "13812345678" not in row.text and row.channel == "web"
-        assert log.counts() == {"unanswered": 1, "picks": 0, "feedback": 1}
+        assert log.sink.counts() == {"unanswered": 1, "picks": 0, "feedback": 1}
     finally:
         log.close()
     assert not (tmp_path / "kb" / "xinzhi.db").exists()
