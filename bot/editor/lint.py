@@ -222,8 +222,11 @@ def check_topics(engine: Engine, topics: tuple[tuple[str, int], ...], topics_fil
             yield LintWarning(topics_file, line, "missing-topic", f"required topic '{topic_id}' has no entry")
 
 
+from bot.editor.crossval import check_cross_validation  # noqa: E402  (needs LintWarning above)
+
+
 def lint(engine: Engine, today: dt.date, topics: tuple[tuple[str, int], ...] = (),
-         topics_file: str = "") -> tuple[LintWarning, ...]:
+         topics_file: str = "", cross_validation: bool = False) -> tuple[LintWarning, ...]:
     """Every warning for a loaded KB, sorted by file and line."""
     lines = _Lines()
     found: list[LintWarning] = list(check_collisions(engine, lines))
@@ -231,4 +234,6 @@ def lint(engine: Engine, today: dt.date, topics: tuple[tuple[str, int], ...] = (
         found += check_entry(entry, lines, today)
     found += check_near_duplicates(engine.kb.entries, lines)
     found += check_topics(engine, topics, topics_file)
+    if cross_validation:
+        found += check_cross_validation(engine, lines)  # type: ignore[arg-type]
     return tuple(sorted(found, key=lambda w: (w.file, w.line, w.kind, w.message)))
