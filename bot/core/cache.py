@@ -85,7 +85,7 @@ def save(key: str, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         buf = io.BytesIO()
-        np.savez(buf, __meta__=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **arrays)
+        np.savez(buf, __meta__=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8), **arrays)  # type: ignore[arg-type]
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
             fh.write(buf.getvalue())
