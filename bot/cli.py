@@ -106,6 +106,8 @@ def _add_kb(sub: argparse._SubParsersAction) -> None:
                    "xinzhi kb lint", "xinzhi kb lint --topics ../shared/topics.yaml", "xinzhi kb lint --strict")
     lint.add_argument("--topics", type=Path, metavar="FILE", help="YAML list of required topics ({id: ...}) to check for")
     lint.add_argument("--strict", action="store_true", help="exit 1 when there are warnings (for CI)")
+    lint.add_argument("--cross-validation", action="store_true",
+                      help="hold each alternate out and report the entries that steal it (kind cv-stolen)")
     lint.set_defaults(func=_lazy("bot.editor.tools", "run_lint"))
     stats = _parser(kb, "stats", "Show entries per category, alternates, sources coverage and the oldest update.",
                     "xinzhi kb stats")

@@ -106,6 +106,12 @@ def render_explain(reply: Reply) -> str:
     lines = [f"normalized: {match.normalized}", "tokens: " + " / ".join(match.tokens),
              f"decision: {match.decision.value}" + (" (crisis override)" if match.crisis else ""),
              f"coverage: {match.coverage:.2f} of the message's weight is in the KB's vocabulary"]
+    x = match.explain
+    if x:
+        lines.append(f"learned: P(answer right) {x['p_answer']:.3f} (answers from {x['answer_at']:.3f}), "
+                     f"P(right one suggested) {x['p_helpful']:.3f} (suggests from {x['suggest_at']:.3f}), "
+                     f"out of scope {x['out_of_scope']:.3f}" + (f"; channel {match.channel}" if match.channel else ""))
     for c in match.candidates[:5]:
-        lines.append(f"  {c.score:.3f}  {c.id}  {c.question}")
+        extra = f"  learned {x['learned'].get(c.id, 0.0):.3f} lexical {x['lexical'].get(c.id, 0.0):.3f}" if x else ""
+        lines.append(f"  {c.score:.3f}{extra}  {c.id}  {c.question}")
     return "\n".join(lines)

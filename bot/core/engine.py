@@ -66,7 +66,7 @@ class Engine:
     def _examples(self) -> tuple[Example, ...]:
         out: list[Example] = []
         for i, entry in enumerate(self.kb.entries):
-            for text in dict.fromkeys((entry.question, *entry.alternates)):
+            for text in dict.fromkeys((entry.question, *entry.alternates, *question_clauses(entry.question))):
                 out.append(self._example(i, text))
         groups = {d: g for g, d in enumerate(dict.fromkeys(n.domain for n in self.kb.negatives))}
         self._groups = tuple(groups)

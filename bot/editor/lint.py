@@ -183,21 +183,26 @@ def check_topics(engine: Engine, topics: tuple[tuple[str, int], ...], topics_fil
             yield LintWarning(topics_file, line, "missing-topic", f"required topic '{topic_id}' has no entry")
 
 
+from bot.editor.crossval import check_cross_validation  # noqa: E402  (needs LintWarning above)
+
+
 def lint(engine: Engine, today: dt.date, topics: tuple[tuple[str, int], ...] = (),
-         topics_file: str = "") -> tuple[Problem, ...]:
+         topics_file: str = "", cross_validation: bool = False) -> tuple[Problem, ...]:
     """Every warning for a loaded KB, sorted by file and line."""
     found: list[Problem] = list(check_collisions(engine))
     for entry in engine.kb.entries:
         found += check_entry(entry, today)
     found += check_near_duplicates(engine.kb.entries)
     found += check_topics(engine, topics, topics_file)
+    if cross_validation:
+        found += check_cross_validation(engine)
     found = list(_suppressed(engine.kb.entries, found))
     return tuple(sorted(found, key=lambda w: (w.file, w.line, w.kind, w.message)))
 
 
 CHECK_KINDS = frozenset({
     "unmatchable", "ambiguous", "weak-alternate", "collision", "few-alternates", "short-answer", "long-answer",
-    "no-summary", "no-sources", "stale", "duplicate-alternate", "near-duplicate",
+    "no-summary", "no-sources", "stale", "duplicate-alternate", "near-duplicate", "cv-stolen",
 })
 
 

@@ -33,7 +33,8 @@ def run_lint(args: argparse.Namespace, settings: Settings, out: TextIO | None = 
     topics_file = getattr(args, "topics", None)
     topics = load_topics(topics_file) if topics_file else ()
     engine = build_engine(settings.kb_path, settings.match)
-    warnings = lint(engine, dt.date.today(), topics, str(topics_file or ""))
+    warnings = lint(engine, dt.date.today(), topics, str(topics_file or ""),
+                    cross_validation=getattr(args, "cross_validation", False))
     for warning in warnings:
         out.write(f"{warning}\n")
     entries = len(engine.kb.entries)

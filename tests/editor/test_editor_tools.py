@@ -299,3 +299,19 @@ def test_lint_reports_alternates_the_engine_would_not_answer_directly(kb_path: P
     for warning in weak:
         text = re.search(r"'(.+?)' of", warning.message).group(1)
         assert strict.match(text).decision.value == "fallback"
+
+
+def test_lint_cross_validation_reports_stolen_alternates(capsys, tmp_path: Path) -> None:
+    from bot.core.engine import build_engine
+    from bot.editor.crossval import cv_steals
+    from bot.editor.lint import lint
+    from tests.console.consolekb import console_files
+
+    root = write_kb(tmp_path / "kb", console_files(), extra_files=NO_LEXICON)
+    engine = build_engine(root)
+    steals = cv_steals(engine)
+    assert all(entry.id != thief.id for entry, _, thief, _, _ in steals)
+    warnings = [w for w in lint(engine, dt.date.today(), cross_validation=True) if w.kind == "cv-stolen"]
+    assert all(w.file.endswith(".yaml") and w.line > 0 for w in warnings)
+    rc, out, _ = run(capsys, "kb", "lint", "--kb", str(root), "--cross-validation")
+    assert rc == 0 and out.count(": cv-stolen: ") == len(warnings)

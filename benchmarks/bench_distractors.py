@@ -1,0 +1,52 @@
+"""Add synthetic distractor phrasings (benchmarks/synthetic.py) to a real KB; print build time, p50/p95, accuracy.
+
+Usage: python benchmarks/bench_distractors.py [--kb DIR] [--size 100000] [--eval tests/data/eval.yaml]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--kb", default=str(Path(__file__).resolve().parent.parent / "knowledge"))
+    p.add_argument("--size", type=int, default=100_000)
+    p.add_argument("--eval", default=str(Path(__file__).resolve().parent.parent / "tests" / "data" / "eval.yaml"))
+    args = p.parse_args()
+    from synthetic import write_synthetic_kb
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ.setdefault("XINZHI_CACHE_DIR", str(Path(tmp) / "cache"))
+        root = Path(tmp) / "kb"
+        shutil.copytree(args.kb, root)
+        syn = write_synthetic_kb(Path(tmp) / "syn", args.size)
+        for f in syn.glob("c*.yaml"):
+            text = f.read_text(encoding="utf-8").replace("id: support-mental-health", "id: synthetic-support")
+            (root / f"zz-{f.name}").write_text(text, encoding="utf-8")
+        from bot.core.engine import build_engine
+        from bot.editor.evaluate import evaluate, load_eval_file
+
+        t0 = time.perf_counter()
+        engine = build_engine(root)
+        build = time.perf_counter() - t0
+        report = evaluate(engine, load_eval_file(args.eval))
+        lat = sorted(r.latency_ms for r in report.results)
+        m = report.metrics
+        print(f"{sum(1 + len(e.alternates) for e in engine.kb.entries)} phrasings, model {engine.model.kind}; "
+              f"build {build:.1f} s; p50 {statistics.median(lat):.2f} ms p95 {lat[int(0.95 * (len(lat) - 1))]:.2f} ms; "
+              f"accuracy {m['answer_accuracy']:.3f} helpful {m['helpful_rate']:.3f} wrong {m['wrong_answer_rate']:.3f} "
+              f"oos {m['out_of_scope_rejection']:.3f}")
+
+
+if __name__ == "__main__":
+    main()

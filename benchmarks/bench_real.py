@@ -1,0 +1,66 @@
+"""Measure the real KB: build time (cache miss and hit), p50/p95 per message, and `xinzhi ask` cold start vs jieba.
+
+Usage: python benchmarks/bench_real.py [--kb DIR] [--eval tests/data/eval.yaml]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def best_of(cmd: list[str], env: dict[str, str], n: int = 5) -> float:
+    times = []
+    for _ in range(n):
+        s = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True, env=env)
+        times.append(time.perf_counter() - s)
+    return min(times)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--kb", default=str(Path(__file__).resolve().parent.parent / "knowledge"))
+    p.add_argument("--eval", default=str(Path(__file__).resolve().parent.parent / "tests" / "data" / "eval.yaml"))
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["XINZHI_CACHE_DIR"] = tmp
+        from bot.core.analyzer import _base_tokenizer
+        from bot.core.engine import build_engine
+        from bot.editor.evaluate import load_eval_file
+
+        _base_tokenizer()
+        t0 = time.perf_counter()
+        build_engine(args.kb)
+        miss = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        engine = build_engine(args.kb)
+        hit = time.perf_counter() - t0
+        qs = [it.q for it in load_eval_file(args.eval)]
+        for q in qs[:20]:
+            engine.respond(q)
+        lat = []
+        for q in qs:
+            s = time.perf_counter()
+            engine.respond(q)
+            lat.append((time.perf_counter() - s) * 1000)
+        lat.sort()
+        print(f"build: cache miss {miss:.2f} s (trains + cross-validates), cache hit {hit:.2f} s")
+        print(f"latency over {len(qs)} messages: p50 {statistics.median(lat):.2f} ms, p95 {lat[int(0.95 * (len(lat) - 1))]:.2f} ms")
+        env = dict(os.environ)
+        subprocess.run([sys.executable, "-m", "bot", "ask", "催收爆通讯录怎么办", "--kb", args.kb], check=True,
+                       capture_output=True, env=env)  # warm the cache
+        jieba_s = best_of([sys.executable, "-c", "import jieba; jieba.initialize()"], env)
+        ask_s = best_of([sys.executable, "-m", "bot", "ask", "催收爆通讯录怎么办", "--kb", args.kb], env)
+        print(f"cold start: jieba.initialize {jieba_s:.3f} s, xinzhi ask {ask_s:.3f} s, ratio {ask_s / jieba_s:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Cross-validate the KB for editors: hold each phrasing out and report the entries that steal it.
+
+Like `rasa test nlu --cross-validation`: every question and alternate is predicted by a model trained on the
+other folds (bot.core.calibrate). A held-out phrasing that another entry would answer, or whose own entry is
+not even among the suggestions, means two entries overlap or the entry needs more varied alternates.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Iterable
+
+from bot.core.calibrate import cross_validate
+from bot.core.engine import Engine
+from bot.core.model import Entry, Outcome
+from bot.core.problem import Problem
+from bot.core.scoring import rank
+
+logger = logging.getLogger(__name__)
+
+
+def cv_steals(engine: Engine) -> list[tuple[Entry, str, Entry, Outcome, bool]]:
+    """Return (entry, held-out text, thief, what the thief would get, own entry still suggested) per steal."""
+    examples = engine.examples
+    rows = cross_validate(examples, [e.id for e in engine.kb.entries], engine.analyzer.domain_terms,
+                          engine.settings.cv_folds)
+    entries = engine.kb.entries
+    out = []
+    for row in rows:
+        ex = examples[row.example]
+        if ex.negative:
+            continue
+        ranking = rank(row.raw, engine.lexical_weight, limit=engine.settings.max_suggestions)
+        ids = [int(e) for e in ranking.entries]
+        if not ids or ids[0] == ex.label:
+            continue
+        p_answer, p_helpful = engine.decider.probabilities(ranking.features)
+        decision = engine.decider.decide(p_answer, p_helpful)
+        out.append((entries[ex.label], ex.text, entries[ids[0]], decision, ex.label in ids))
+    return out
+
+
+def check_cross_validation(engine: Engine) -> Iterable[Problem]:
+    """Lint warnings (kind 'cv-stolen') for held-out phrasings another entry would answer or bury."""
+    from bot.editor.lint import LintWarning, alternate_line, field_line
+
+    for entry, text, thief, decision, suggested in cv_steals(engine):
+        if decision is not Outcome.ANSWER and suggested:
+            continue  # "did you mean" still offers the right entry: not worth an editor's time
+        phrasings = (entry.question, *entry.alternates)
+        index = phrasings.index(text) if text in phrasings else 0
+        line = field_line(entry, "question") if index == 0 else alternate_line(entry, index - 1)
+        what = "question" if index == 0 else "alternate"
+        effect = "would be answered by" if decision is Outcome.ANSWER else "is buried under"
+        yield LintWarning(entry.file, line, "cv-stolen",
+                          f"held out, {what} {text!r} of '{entry.id}' {effect} '{thief.id}': the entries overlap, "
+                          "or this entry needs alternates that name its topic")

@@ -1,0 +1,94 @@
+"""The learned matcher: trained only on the KB it serves, rebuilt when the KB changes, cached by content."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from bot.core import cache
+from bot.core.engine import build_engine
+from bot.core.features import Vocabulary, text_features
+from bot.core.loader import KBValidationError, load_kb
+from bot.core.model import Outcome
+from tests.kbfactory import TINY_ENTRIES, write_kb
+
+
+def _without(entry_id: str) -> dict:
+    files = {}
+    for name, (category, entries) in TINY_ENTRIES.items():
+        kept = [dict(e, related=[r for r in e["related"] if r != entry_id]) for e in entries if e["id"] != entry_id]
+        files[name] = (category, kept)
+    return files
+
+
+def test_a_removed_entry_is_never_returned(tmp_path: Path):
+    engine = build_engine(write_kb(tmp_path / "kb", _without("credit-report-retention")))
+    for text in ("不良记录会在征信上保存多久?", "逾期记录保留几年", "征信不良多久消除", "征信污点多久能消"):
+        m = engine.match(text)
+        assert all(c.id != "credit-report-retention" for c in m.candidates)
+        assert all(c.id in engine.kb for c in m.candidates)
+    assert "credit-report-retention" not in engine.model.classes
+
+
+def test_a_kb_edit_changes_answers_after_rebuild(tmp_path: Path):
+    root = write_kb(tmp_path / "kb")
+    before = build_engine(root)
+    assert before.match("逾期记录保留几年").answer_id == "credit-report-retention"
+    path = root / "credit.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("id: credit-report-retention", "id: credit-record-keeping")
+                    .replace("related:\n  - credit-report-retention", "related:\n  - credit-record-keeping"),
+                    encoding="utf-8")
+    text = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines())
+    path.write_text(text.replace("[credit-report-retention]", "[credit-record-keeping]"), encoding="utf-8")
+    for other in root.glob("*.yaml"):
+        other.write_text(other.read_text(encoding="utf-8").replace("credit-report-retention", "credit-record-keeping"),
+                         encoding="utf-8")
+    after = build_engine(root)
+    m = after.match("逾期记录保留几年")
+    assert m.top.id == "credit-record-keeping"
+    assert all(c.id != "credit-report-retention" for c in m.candidates)
+
+
+def test_the_cache_is_keyed_by_kb_content(tmp_path: Path):
+    root = write_kb(tmp_path / "kb")
+    first = load_kb(root).files_digest
+    (root / "credit.yaml").write_text((root / "credit.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert load_kb(root).files_digest != first
+    assert cache.cache_key(first, {"a": 1}) != cache.cache_key(first, {"a": 2})
+
+
+def test_features_and_tfidf_vectors_are_normalized():
+    feats = text_features("逾期 多久", ("逾期", "多久"))
+    assert "逾期" in feats and "w:逾期" in feats and "q:多久" in feats
+    vocab = Vocabulary.fit([feats, ["x"]])
+    cols, vals = vocab.vector(feats)
+    assert len(cols) and abs(float(np.dot(vals, vals)) - 1.0) < 1e-5
+    assert len(vocab.vector(["never-seen"])[0]) == 0
+
+
+def test_out_of_scope_file_errors_are_located(tmp_path: Path):
+    root = write_kb(tmp_path / "kb")
+    (root / "out_of_scope.yaml").write_text("groups:\n  - domain: 税务\n    channel: \"99999\"\n    questions:\n"
+                                            "      - 个税怎么退\n      - 个税怎么退\n", encoding="utf-8")
+    with pytest.raises(KBValidationError) as err:
+        load_kb(root)
+    text = str(err.value)
+    assert "out_of_scope.yaml:3: unknown channel" in text and "out_of_scope.yaml:6: duplicate" in text
+
+
+def test_a_decline_names_the_channel_of_its_domain(real_engine):
+    reply = real_engine.respond("基金定投选哪只好")
+    assert reply.kind is Outcome.FALLBACK and "12386" in reply.channel
+    assert real_engine.respond("天气怎么样").channel == ""
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=80))
+def test_any_string_gets_a_decision(real_engine, text):
+    reply = real_engine.respond(text)
+    assert reply.kind in set(Outcome)
+    if reply.kind is Outcome.ANSWER:
+        assert reply.entry is not None and reply.entry.id in real_engine.kb
+    assert len(reply.suggestions) <= 3
