@@ -26,8 +26,12 @@ def files_digest(root: Path, *extra: Path | None) -> str:
     h = hashlib.sha256()
     paths = sorted(p for p in Path(root).iterdir() if p.is_file()) if Path(root).is_dir() else []
     for p in [*paths, *(e for e in extra if e is not None and e.parent != Path(root))]:
+        try:
+            data = p.read_bytes()
+        except OSError:  # deleted or unreadable since it was listed: the loader reports it; the hash skips it
+            continue
         h.update(p.name.encode())
-        h.update(p.read_bytes())
+        h.update(data)
     return h.hexdigest()
 
 

@@ -21,7 +21,8 @@ MIN_ANSWER_CHARS = 100
 MAX_ANSWER_CHARS = 600
 STALE_MONTHS = 12
 DUPLICATE_QUESTION_RATIO = 85.0  # rapidfuzz ratio of normalized canonical questions
-DUPLICATE_ANSWER_RATIO = 70.0  # … of normalized plain answers (distinct real entries stay below ~40)
+DUPLICATE_ANSWER_RATIO = 70.0
+AMBIGUOUS_SHARE = 0.5  # "ambiguous": the runner-up scores at least this share of the top (a real near-tie)  # … of normalized plain answers (distinct real entries stay below ~40)
 
 
 def LintWarning(file: str, line: int, kind: str, message: str) -> Problem:  # noqa: N802 (reads like a type)
@@ -103,8 +104,8 @@ def check_collisions(engine: Engine) -> Iterable[Problem]:
                                   "(only stopwords or punctuation): it can never match")
                 continue
             if top.id == entry.id:
-                if match.decision is Outcome.SUGGEST and len(match.candidates) > 1:
-                    rival = match.candidates[1]
+                rival = match.candidates[1] if len(match.candidates) > 1 else None
+                if match.decision is Outcome.SUGGEST and rival is not None and rival.score >= AMBIGUOUS_SHARE * top.score:
                     yield LintWarning(entry.file, line, "ambiguous",
                                       f"{what} {text!r} of '{entry.id}' ({top.score:.2f}) is too close to "
                                       f"'{rival.id}' ({rival.score:.2f}): users typing it get \"did you mean\"")
