@@ -218,6 +218,7 @@ def run_gaps(args: argparse.Namespace, settings: Settings, out: TextIO | None = 
         unanswered = store.unanswered(days)
         feedback = store.feedback_counts(days)
         picks = store.pick_counts(days)
+        unpicked = store.unpicked(days)
     engine = _engine_or_none(settings)
     kb = engine.kb if engine is not None else None
 
@@ -241,5 +242,9 @@ def run_gaps(args: argparse.Namespace, settings: Settings, out: TextIO | None = 
     lines += [f"{f.down:5d} 👎 {f.up:3d} 👍  {title(f.entry_id)}" for f in down[:limit]] or ["    (none)"]
     lines += ["", f"Most picked suggestions, last {days} days (users' wording did not match; add it as alternates):"]
     lines += [f"{n:5d}  {title(entry_id)}" for entry_id, n in picks[:limit]] or ["    (none)"]
+    missed = group_questions([strip_controls(u.text) for u in unpicked])
+    lines += ["", f"Suggestion lists nobody picked from, last {days} days: {len(unpicked)} "
+              "(the KB had something close but not what they meant):"]
+    lines += [f"{g.count:5d}  {g.text}" for g in missed[:limit]] or ["    (none)"]
     out.write("\n".join(lines) + "\n")
     return 0

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from bot.config import ConfigError, Settings
-from bot.storage.redact import redact
+from bot.storage.redact import redact, redact_for_storage
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +50,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX feedback_ts ON feedback (ts);
     """,
+    """
+    CREATE TABLE unpicked (
+        id      BIGSERIAL PRIMARY KEY,
+        ts      BIGINT NOT NULL,
+        channel TEXT   NOT NULL,
+        text    TEXT   NOT NULL
+    );
+    CREATE INDEX unpicked_ts ON unpicked (ts);
+    """,
 )
-TABLES = ("unanswered", "picks", "feedback")
+TABLES = ("unanswered", "picks", "feedback", "unpicked")
 
 
 def _clean(value: str, limit: int) -> str:
@@ -116,9 +125,16 @@ class PostgresStore:
     # --- EventLog --------------------------------------------------------------------------------
     def record_unanswered(self, text: str, channel: str) -> None:
         """Store a question we could not answer, with identifiers removed."""
-        cleaned = _clean(redact(text or ""), MAX_TEXT_CHARS)
+        self._insert_text("unanswered", text, channel)
+
+    def record_unpicked(self, text: str, channel: str) -> None:
+        """Store a message whose suggestions nobody picked (the user moved on), with identifiers removed."""
+        self._insert_text("unpicked", text, channel)
+
+    def _insert_text(self, table: str, text: str, channel: str) -> None:
+        cleaned = redact_for_storage(text or "", MAX_TEXT_CHARS)  # normalise, cut, redact: never half a number
         if cleaned:
-            self._insert("INSERT INTO unanswered (ts, channel, text) VALUES (%s, %s, %s)",
+            self._insert(f"INSERT INTO {table} (ts, channel, text) VALUES (%s, %s, %s)",
                          (int(time.time()), _clean(channel, MAX_CHANNEL_CHARS), cleaned))
 
     def record_pick(self, entry_id: str, channel: str) -> None:
@@ -172,6 +188,14 @@ class PostgresStore:
         from bot.storage.store import Unanswered
 
         rows = self._all("SELECT text, channel, ts FROM unanswered WHERE ts >= %s ORDER BY ts DESC, id DESC",
+                         (self._since(days),))
+        return tuple(Unanswered(text, channel, int(ts)) for text, channel, ts in rows)
+
+    def unpicked(self, days: int) -> tuple[Any, ...]:
+        """Messages whose "did you mean" list nobody picked from, newest first."""
+        from bot.storage.store import Unanswered
+
+        rows = self._all("SELECT text, channel, ts FROM unpicked WHERE ts >= %s ORDER BY ts DESC, id DESC",
                          (self._since(days),))
         return tuple(Unanswered(text, channel, int(ts)) for text, channel, ts in rows)
 

@@ -48,8 +48,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX feedback_ts ON feedback (ts);
     """,
+    """
+    CREATE TABLE unpicked (
+        id      INTEGER PRIMARY KEY,
+        ts      INTEGER NOT NULL,
+        channel TEXT    NOT NULL,
+        text    TEXT    NOT NULL           -- a message whose "did you mean" list nobody picked from, redacted
+    );
+    CREATE INDEX unpicked_ts ON unpicked (ts);
+    """,
 )
-TABLES = ("unanswered", "picks", "feedback")
+TABLES = ("unanswered", "picks", "feedback", "unpicked")
 
 
 class StoreError(RuntimeError):
@@ -175,6 +184,13 @@ class Store:
             self._insert("INSERT INTO unanswered (ts, channel, text) VALUES (?, ?, ?)",
                          (int(time.time()), _clean(channel, MAX_CHANNEL_CHARS), cleaned))
 
+    def record_unpicked(self, text: str, channel: str) -> None:
+        """Store a message whose suggestions nobody picked (the user moved on), with identifiers removed."""
+        cleaned = redact_for_storage(text or "", MAX_TEXT_CHARS)
+        if cleaned:
+            self._insert("INSERT INTO unpicked (ts, channel, text) VALUES (?, ?, ?)",
+                         (int(time.time()), _clean(channel, MAX_CHANNEL_CHARS), cleaned))
+
     def record_pick(self, entry_id: str, channel: str) -> None:
         """Store that a suggestion was chosen (entry id only)."""
         self._insert("INSERT INTO picks (ts, channel, entry_id) VALUES (?, ?, ?)",
@@ -227,6 +243,17 @@ class Store:
                 (self._since(days),)).fetchall()
         return tuple(Unanswered(*row) for row in rows)
 
+    def unpicked(self, days: int) -> tuple[Unanswered, ...]:
+        """Messages whose "did you mean" list nobody picked from, newest first (none in a log from before v2)."""
+        try:
+            with self._lock:
+                rows = self._conn.execute(
+                    "SELECT text, channel, ts FROM unpicked WHERE ts >= ? ORDER BY ts DESC, id DESC",
+                    (self._since(days),)).fetchall()
+        except sqlite3.OperationalError:  # a read-only look at a log written before the table existed
+            return ()
+        return tuple(Unanswered(*row) for row in rows)
+
     def feedback_counts(self, days: int) -> tuple[FeedbackCount, ...]:
         """👍/👎 per entry over the last `days` days, most 👎 first."""
         with self._lock:
@@ -247,7 +274,8 @@ class Store:
     def counts(self) -> dict[str, int]:
         """Rows per table (all retained rows)."""
         with self._lock:
-            return {t: int(self._conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]) for t in TABLES}
+            return {t: int(self._conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]) for t in TABLES
+                    if self._conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (t,)).fetchone()}
 
     # --- lifecycle -------------------------------------------------------------------------------
     def close(self) -> None:

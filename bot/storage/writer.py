@@ -23,6 +23,7 @@ class EventSink(Protocol):
     def record_unanswered(self, text: str, channel: str) -> None: ...
     def record_pick(self, entry_id: str, channel: str) -> None: ...
     def record_feedback(self, entry_id: str, positive: bool, channel: str) -> None: ...
+    def record_unpicked(self, text: str, channel: str) -> None: ...
     def close(self) -> None: ...
 
 
@@ -60,6 +61,10 @@ class BackgroundLog:
     def record_unanswered(self, text: str, channel: str) -> None:
         """Queue an unanswered question (redacted by the sink before it is stored)."""
         self._put(("record_unanswered", (text, channel)))
+
+    def record_unpicked(self, text: str, channel: str) -> None:
+        """Queue a suggestion list nobody picked from (redacted by the sink before it is stored)."""
+        self._put(("record_unpicked", (text, channel)))
 
     def record_pick(self, entry_id: str, channel: str) -> None:
         """Queue a picked suggestion."""

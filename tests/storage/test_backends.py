@@ -32,7 +32,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[st
 def test_counts_and_queries(backend: tuple[str, Any]) -> None:
     _, open_log = backend
     with open_log() as log:
-        assert log.counts() == {"unanswered": 0, "picks": 0, "feedback": 0}
+        assert log.counts() == {"unanswered": 0, "picks": 0, "feedback": 0, "unpicked": 0}
         log.record_unanswered("附近有什么好吃的", "web")
         log.record_unanswered("  ", "web")  # nothing left to store
         log.record_pick("credit-report-query", "telegram")
@@ -41,7 +41,7 @@ def test_counts_and_queries(backend: tuple[str, Any]) -> None:
         log.record_feedback("meta-greeting", False, "web")
         log.record_feedback("meta-greeting", False, "console")
         log.record_feedback("credit-report-query", True, "web")
-        assert log.counts() == {"unanswered": 1, "picks": 3, "feedback": 3}
+        assert log.counts() == {"unanswered": 1, "picks": 3, "feedback": 3, "unpicked": 0}
         assert [(u.text, u.channel) for u in log.unanswered(7)] == [("附近有什么好吃的", "web")]
         assert log.pick_counts(7) == (("credit-report-query", 2), ("meta-greeting", 1))
         assert [(f.entry_id, f.up, f.down) for f in log.feedback_counts(7)] == [
@@ -113,7 +113,7 @@ def test_retention_prunes_old_rows_and_keeps_recent_ones(backend: tuple[str, Any
         _backdate(name, log, 31 * DAY)
         log.record_unanswered("新的问题", "web")
         assert log.prune() == 3
-        assert log.counts() == {"unanswered": 1, "picks": 0, "feedback": 0}
+        assert log.counts() == {"unanswered": 1, "picks": 0, "feedback": 0, "unpicked": 0}
         assert [u.text for u in log.unanswered(400)] == ["新的问题"]
     with open_log(30) as again:  # opening prunes too, and keeps the recent row
         assert again.counts()["unanswered"] == 1
@@ -137,3 +137,12 @@ def test_time_window_excludes_older_rows(backend: tuple[str, Any]) -> None:
         log.record_unanswered("今天的问题", "web")
         assert [u.text for u in log.unanswered(7)] == ["今天的问题"]
         assert len(log.unanswered(30)) == 2
+
+
+def test_unpicked_suggestion_lists_are_kept_apart_and_redacted(backend: tuple[str, Any]) -> None:
+    _, open_log = backend
+    with open_log() as log:
+        log.record_unpicked("协商\u00a0138\u00a01234\u00a05678", "telegram")
+        (row,) = log.unpicked(1)
+        assert row.text.startswith("协商") and "5678" not in row.text and row.channel == "telegram"
+        assert log.unanswered(1) == () and log.counts()["unpicked"] == 1

@@ -49,7 +49,7 @@ def test_records_are_stored_without_identifiers(store: Store, settings: Settings
         ("console", "collection-home-visit-response")]
     assert store.feedback_counts(30)[0].entry_id == "overdue-credit-card-criminal"
     assert (store.feedback_counts(30)[0].up, store.feedback_counts(30)[0].down) == (1, 1)
-    assert store.counts() == {"unanswered": 1, "picks": 1, "feedback": 2}
+    assert store.counts() == {"unanswered": 1, "picks": 1, "feedback": 2, "unpicked": 0}
 
 
 def test_long_text_is_redacted_before_it_is_cut(store: Store, settings: Settings) -> None:
@@ -120,7 +120,7 @@ def test_retention_deletes_old_rows_at_open_and_on_prune(tmp_path: Path) -> None
     conn.close()
     with Store(path, retention_days=90) as store:  # retention runs when the log is opened
         assert sorted(u.text for u in store.unanswered(365)) == ["新的", "还在期内"]
-        assert store.counts() == {"unanswered": 2, "picks": 0, "feedback": 0}
+        assert store.counts() == {"unanswered": 2, "picks": 0, "feedback": 0, "unpicked": 0}
         conn = sqlite3.connect(path)
         with conn:
             conn.execute("INSERT INTO unanswered (ts, channel, text) VALUES (?, 'console', '又一条旧的')",

@@ -28,7 +28,7 @@ def test_xinzhi_db_url_selects_postgres_and_the_app_logs_to_it(pg_url: str, tmp_
         assert log.flush(timeout=30)
         (row,) = log.sink.unanswered(1)
         assert "13812345678" not in row.text and row.channel == "web"
-        assert log.sink.counts() == {"unanswered": 1, "picks": 0, "feedback": 1}
+        assert log.sink.counts() == {"unanswered": 1, "picks": 0, "feedback": 1, "unpicked": 0}
     finally:
         log.close()
     assert not (tmp_path / "kb" / "xinzhi.db").exists()
