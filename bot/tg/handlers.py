@@ -299,8 +299,6 @@ async def expand(update: Update, context: ContextTypes.DEFAULT_TYPE, action: cal
     query = update.callback_query
     if query is None:  # routing guarantees one; a guard keeps the types honest
         return
-    if query is None:
-        return
     app = deps(context).app
     entry = callbacks.resolve_entry(app.kb, action.ref)
     reply = app.open(entry.id, CHANNEL) if entry is not None else None
@@ -320,8 +318,6 @@ async def none_of_these(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     """"都不是": record the miss (redacted by the log) for `kb gaps`; offer rephrasing, /topics and help lines."""
     query = update.callback_query
     if query is None:  # routing guarantees one; a guard keeps the types honest
-        return
-    if query is None:
         return
     app = deps(context).app
     key = chat_key(update)
