@@ -187,6 +187,7 @@ def load_settings(env: Mapping[str, str] | None = None, kb_flag: Path | None = N
         min_answer_score=_float(env, "XINZHI_MIN_ANSWER_SCORE", MatchSettings.min_answer_score),
         min_suggest_score=_float(env, "XINZHI_MIN_SUGGEST_SCORE", MatchSettings.min_suggest_score),
         min_margin=_float(env, "XINZHI_MIN_MARGIN", MatchSettings.min_margin),
+        min_answer_words=_int(env, "XINZHI_MIN_ANSWER_WORDS", MatchSettings.min_answer_words),
         min_suggest_coverage=_float(env, "XINZHI_MIN_SUGGEST_COVERAGE", MatchSettings.min_suggest_coverage),
     )
     log_flag = env.get("XINZHI_LOG", "on").strip().lower()

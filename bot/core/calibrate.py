@@ -33,6 +33,7 @@ class Example:
     text: str
     feats: tuple[str, ...]
     tokens: tuple[str, ...]
+    fixed: str = ""  # the homophone-corrected text the features were taken from
 
     @property
     def negative(self) -> bool:

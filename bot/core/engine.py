@@ -50,7 +50,11 @@ class Engine:
         self.cv_summary: dict[str, float] = {}
         start = time.perf_counter()
         self._entry_ids = tuple(e.id for e in kb.entries)
-        self.examples = self._examples()
+        self._key = cache.cache_key(kb.files_digest, self._params()) if kb.files_digest else ""
+        self._hit = cache.load(self._key)
+        self.examples = self._examples(self._cached_analysis())
+        self._entry_index = {e: i for i, e in enumerate(self._entry_ids)}
+        self._phrasings = frozenset((ex.label, "".join(ex.tokens)) for ex in self.examples if not ex.negative)
         docs = [ex for ex in self.examples if not ex.negative]
         self.index = LexicalIndex([ex.label for ex in docs], [ex.tokens for ex in docs], len(kb.entries),
                                   self.analyzer.domain_terms)
@@ -63,21 +67,31 @@ class Engine:
         logger.debug("engine built in %.2f s", time.perf_counter() - start)
 
     # --- build ---------------------------------------------------------------------------------------
-    def _examples(self) -> tuple[Example, ...]:
-        out: list[Example] = []
+    def _texts(self) -> list[tuple[int, str]]:
+        """Every labelled text: each entry's phrasings, then the negatives (label -group-1)."""
+        out: list[tuple[int, str]] = []
         for i, entry in enumerate(self.kb.entries):
             for text in dict.fromkeys((entry.question, *entry.alternates, *question_clauses(entry.question))):
-                out.append(self._example(i, text))
+                out.append((i, text))
         groups = {d: g for g, d in enumerate(dict.fromkeys(n.domain for n in self.kb.negatives))}
         self._groups = tuple(groups)
         self._group_channel = {groups[n.domain]: n.channel for n in self.kb.negatives}
-        for n in self.kb.negatives:
-            out.append(self._example(-groups[n.domain] - 1, n.text))
-        return tuple(out)
+        out.extend((-groups[n.domain] - 1, n.text) for n in self.kb.negatives)
+        return out
 
-    def _example(self, label: int, text: str) -> Example:
-        fixed, tokens = self.analyzer.analyze(normalize(text))
-        return Example(label, text, tuple(text_features(fixed, tokens)), tokens)
+    def _cached_analysis(self) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Segmentations saved with the cached model (segmenting every phrasing is most of a cached start)."""
+        if self._hit is None:
+            return {}
+        rows = self._hit[1].get("analyzed", [])
+        return {text: (fixed, tuple(tokens)) for text, fixed, tokens in rows}
+
+    def _examples(self, analyzed: dict[str, tuple[str, tuple[str, ...]]]) -> tuple[Example, ...]:
+        out: list[Example] = []
+        for label, text in self._texts():
+            fixed, tokens = analyzed.get(text) or self.analyzer.analyze(normalize(text))
+            out.append(Example(label, text, tuple(text_features(fixed, tokens)), tokens, fixed))
+        return tuple(out)
 
     def _params(self) -> dict[str, object]:
         s = self.settings
@@ -88,8 +102,8 @@ class Engine:
         """Use the cached model for these KB files and this code, or train and cache one."""
         from bot.core.learned import LinearModel
 
-        key = cache.cache_key(self.kb.files_digest, self._params()) if self.kb.files_digest else ""
-        hit = cache.load(key)
+        key, hit = self._key, self._hit
+        self._hit = None  # the arrays are not needed after the build
         if hit is not None:
             arrays, meta = hit
             if tuple(meta.get("entries", ())) == self._entry_ids:
@@ -100,7 +114,8 @@ class Engine:
         start = time.perf_counter()
         fitted, _ = fit_all(self.examples, self._entry_ids, self.analyzer.domain_terms, self.settings)
         logger.info("trained the matcher for %s entries in %.1f s", len(self._entry_ids), time.perf_counter() - start)
-        meta = {"entries": list(self._entry_ids), "lexical_weight": fitted.lexical_weight, "summary": fitted.summary}
+        meta = {"entries": list(self._entry_ids), "lexical_weight": fitted.lexical_weight, "summary": fitted.summary,
+                "analyzed": [[ex.text, ex.fixed, list(ex.tokens)] for ex in self.examples]}
         cache.save(key, {**fitted.model.to_arrays(), **fitted.decider.to_arrays()}, meta)
         return fitted
 
@@ -153,6 +168,8 @@ class Engine:
             if decision is Outcome.ANSWER and len(candidates) > 1 and \
                     candidates[0].score - candidates[1].score < s.min_margin:
                 decision = Outcome.SUGGEST  # configured caution: a close runner-up means "did you mean"
+            elif decision is Outcome.ANSWER and self._names_a_topic(tokens, candidates[0]):
+                decision = Outcome.SUGGEST
             elif decision is Outcome.SUGGEST and raw.oos_beats_entries:
                 decision = Outcome.FALLBACK  # an out-of-scope class is likelier than every entry
         channel = ""
@@ -160,6 +177,13 @@ class Engine:
             channel = CHANNELS.get(self._group_channel.get(raw.oos_group, ""), "")
         return Match(decision, tuple(candidates), tokens, normalized, coverage=coverage, channel=channel,
                      explain=explain)
+
+    def _names_a_topic(self, tokens: tuple[str, ...], top: Candidate) -> bool:
+        """Too few content words to pick one answer, and not one of the top entry's own phrasings."""
+        content = [t for t in tokens if t not in INTENT_WORDS and not t[0].isdigit()]
+        if len(content) >= self.settings.min_answer_words:
+            return False
+        return (self._entry_index[top.id], "".join(tokens)) not in self._phrasings
 
     def _crisis(self, text: str | None, normalized: str, fixed: str) -> bool:
         """Check the whole message, also with spaces and invisible characters between letters removed."""

@@ -20,8 +20,8 @@ def text_features(fixed: str, tokens: Sequence[str]) -> list[str]:
     feats: list[str] = []
     for chunk in fixed.split():
         n = len(chunk)
-        for k in CHAR_NGRAMS:
-            feats.extend(chunk[i:i + k] for i in range(n - k + 1))
+        for k in CHAR_NGRAMS:  # digit-only n-grams are noise (phone numbers, 96110): numbers count as words
+            feats.extend(g for g in (chunk[i:i + k] for i in range(n - k + 1)) if not g.isdigit())
     content: list[str] = []
     for tok in tokens:
         intent = tok in INTENT_WORDS

@@ -26,6 +26,7 @@ FEATURE_NAMES = (
     "log_words",  # log(1 + number of content words)
     "agree",  # 1 when the classifier and the lexical index put the same entry first
     "rank_margin",  # mixed score of the top entry minus the runner-up's
+    "share",  # the top entry's share of belief over the pool (what Candidate.score shows)
 )
 
 
@@ -114,7 +115,7 @@ def rank(raw: Raw, lexical_weight: float, limit: int = 10) -> Ranking:
     """Mix classifier probability and lexical score (weight learned by cross-validation) and rank."""
     if not len(raw.pool):
         feats = np.zeros(len(FEATURE_NAMES))
-        feats[4], feats[9], feats[10] = raw.p_oos, raw.coverage, math.log1p(raw.words)
+        feats[4], feats[9], feats[10] = raw.p_oos, raw.coverage, math.log1p(raw.words)  # share stays 0
         return Ranking(raw.pool, np.zeros(0), np.zeros(0), np.zeros(0), feats)
     mixed = raw.margin + lexical_weight * raw.lex
     order = np.lexsort((raw.pool, -mixed))
@@ -126,12 +127,12 @@ def rank(raw: Raw, lexical_weight: float, limit: int = 10) -> Ranking:
     d_other = float(raw.margin[others].max(initial=-2.0))
     lex_other = float(raw.lex[others].max(initial=0.0))
     agree = float(np.argmax(raw.prob) == np.argmax(raw.lex)) if raw.lex.any() else 0.0
+    share = np.exp(TEMPERATURE * (mixed - mixed[top]))
+    share /= share.sum()
     feats = np.array([
         raw.prob[top], raw.prob[top] - p_other, raw.margin[top], raw.margin[top] - d_other, raw.p_oos, raw.lex[top], raw.lex[top] - lex_other,
         raw.token_f1[top], raw.char[top], raw.coverage, math.log1p(raw.words), agree,
-        mixed[top] - (mixed[second] if second is not None else 0.0),
+        mixed[top] - (mixed[second] if second is not None else 0.0), share[top],
     ], dtype=np.float64)
-    share = np.exp(TEMPERATURE * (mixed - mixed[top]))
-    share /= share.sum()
     keep = order[:limit]
     return Ranking(raw.pool[keep], share[keep], raw.prob[keep], raw.lex[keep], feats)

@@ -59,6 +59,20 @@ def test_the_cache_is_keyed_by_kb_content(tmp_path: Path):
     assert cache.cache_key(first, {"a": 1}) != cache.cache_key(first, {"a": 2})
 
 
+def test_a_cached_start_reuses_the_saved_segmentations(tmp_path: Path):
+    root = write_kb(tmp_path / "kb")
+    fresh = build_engine(root)
+    key = cache.cache_key(fresh.kb.files_digest, fresh._params())
+    loaded = cache.load(key)
+    assert loaded is not None
+    saved = {text: tokens for text, _fixed, tokens in loaded[1]["analyzed"]}
+    assert set(saved) == {ex.text for ex in fresh.examples}
+    again = build_engine(root)
+    assert [(ex.text, ex.tokens, ex.feats) for ex in again.examples] == \
+        [(ex.text, ex.tokens, ex.feats) for ex in fresh.examples]
+    assert again.match("逾期记录保留几年").answer_id == fresh.match("逾期记录保留几年").answer_id
+
+
 def test_features_and_tfidf_vectors_are_normalized():
     feats = text_features("逾期 多久", ("逾期", "多久"))
     assert "逾期" in feats and "w:逾期" in feats and "q:多久" in feats

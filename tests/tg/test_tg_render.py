@@ -84,7 +84,7 @@ def test_a_paragraph_longer_than_a_message_is_still_valid_html():
 def test_suggest_fallback_empty_and_truncated(app):
     [(text, keyboard)] = render.render_reply(app.respond(SUGGEST_Q))
     assert text == texts.SUGGEST_INTRO
-    assert {d.split(":", 1)[1] for d in data_of(keyboard)[:-1]} == SUGGEST_IDS
+    assert {d.split(":", 1)[1] for d in data_of(keyboard)[:2]} == SUGGEST_IDS  # the tie comes first
     assert all(d.startswith("p:") for d in data_of(keyboard)[:-1]) and data_of(keyboard)[-1] == "n:0"
     [(text, keyboard)] = render.render_reply(app.respond(FALLBACK_Q))
     assert text == html.escape(texts.FALLBACK, quote=False) and data_of(keyboard) == ["t:0"]
