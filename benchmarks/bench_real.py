@@ -6,23 +6,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
-def best_of(cmd: list[str], env: dict[str, str], n: int = 5) -> float:
-    times = []
-    for _ in range(n):
-        s = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True, env=env)
-        times.append(time.perf_counter() - s)
-    return min(times)
+from timing import best_of, latencies_ms, p50, p95  # noqa: E402
 
 
 def main() -> None:
@@ -44,16 +37,9 @@ def main() -> None:
         engine = build_engine(args.kb)
         hit = time.perf_counter() - t0
         qs = [it.q for it in load_eval_file(args.eval)]
-        for q in qs[:20]:
-            engine.respond(q)
-        lat = []
-        for q in qs:
-            s = time.perf_counter()
-            engine.respond(q)
-            lat.append((time.perf_counter() - s) * 1000)
-        lat.sort()
+        lat = latencies_ms(engine.respond, qs)
         print(f"build: cache miss {miss:.2f} s (trains + cross-validates), cache hit {hit:.2f} s")
-        print(f"latency over {len(qs)} messages: p50 {statistics.median(lat):.2f} ms, p95 {lat[int(0.95 * (len(lat) - 1))]:.2f} ms")
+        print(f"latency over {len(qs)} messages: p50 {p50(lat):.2f} ms, p95 {p95(lat):.2f} ms")
         env = dict(os.environ)
         subprocess.run([sys.executable, "-m", "bot", "ask", "催收爆通讯录怎么办", "--kb", args.kb], check=True,
                        capture_output=True, env=env)  # warm the cache

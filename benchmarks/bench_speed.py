@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 def run_one(size: int, n_queries: int) -> dict:
     from synthetic import queries, write_synthetic_kb
+    from timing import latencies_ms, p50, p95
 
     from bot.core.analyzer import _base_tokenizer
     from bot.core.engine import Engine
@@ -34,31 +34,17 @@ def run_one(size: int, n_queries: int) -> dict:
         t1 = time.perf_counter()
         engine = Engine(kb)
         t2 = time.perf_counter()
-    qs = queries(n_queries)
-    for q in qs[:20]:
-        engine.match(q)
-    lat = []
-    for q in qs:
-        s = time.perf_counter()
-        engine.match(q)
-        lat.append((time.perf_counter() - s) * 1000)
-    lat.sort()
+    lat = latencies_ms(engine.match, queries(n_queries))
     return {
         "questions": sum(1 + len(e.alternates) for e in kb.entries),
         "load_s": round(t1 - t0, 3), "index_build_s": round(t2 - t1, 3),
-        "p50_ms": round(statistics.median(lat), 3), "p95_ms": round(lat[int(0.95 * (len(lat) - 1))], 3),
+        "p50_ms": round(p50(lat), 3), "p95_ms": round(p95(lat), 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
 
 def cold_start() -> dict:
-    def best_of(cmd: list[str], n: int = 5) -> float:
-        times = []
-        for _ in range(n):
-            s = time.perf_counter()
-            subprocess.run(cmd, check=True, capture_output=True)
-            times.append(time.perf_counter() - s)
-        return min(times)
+    from timing import best_of
 
     jieba_s = best_of([sys.executable, "-c", "import jieba; jieba.initialize()"])
     ask_s = best_of([sys.executable, "-m", "bot", "ask", "催收爆通讯录怎么办"])

@@ -15,6 +15,7 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
+Cached = tuple[dict[str, np.ndarray], dict[str, Any]]  # (arrays, JSON metadata)
 CACHE_ENV = "XINZHI_CACHE_DIR"  # set to a folder to move the cache; "off" disables it
 CORE_DIR = Path(__file__).resolve().parent
 CODE_FILES = ("analyzer.py", "normalize.py", "features.py", "index.py", "learned.py", "scoring.py",
@@ -63,7 +64,7 @@ def cache_key(kb_digest: str, params: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
-def load(key: str) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
+def load(key: str) -> Cached | None:
     """Return (arrays, metadata) cached under key, or None."""
     folder = cache_dir()
     if folder is None or not key:

@@ -39,6 +39,12 @@ def question_clauses(question: str) -> tuple[str, ...]:
     return tuple(parts) if len(parts) > 1 else ()
 
 
+def cached_analysis(hit: cache.Cached | None) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Segmentations saved with a cached model (segmenting every phrasing is most of a cached start)."""
+    rows = hit[1].get("analyzed", []) if hit is not None else []
+    return {text: (fixed, tuple(tokens)) for text, fixed, tokens in rows}
+
+
 class Engine:
     """Hold an immutable index and model of one KB; `match` and `respond` are pure functions of (engine, text)."""
 
@@ -50,20 +56,20 @@ class Engine:
         self.cv_summary: dict[str, float] = {}
         start = time.perf_counter()
         self._entry_ids = tuple(e.id for e in kb.entries)
-        self._key = cache.cache_key(kb.files_digest, self._params()) if kb.files_digest else ""
-        self._hit = cache.load(self._key)
-        self.examples = self._examples(self._cached_analysis())
         self._entry_index = {e: i for i, e in enumerate(self._entry_ids)}
+        key = cache.cache_key(kb.files_digest, self._params()) if kb.files_digest else ""
+        hit = cache.load(key)
+        self.examples = self._examples(cached_analysis(hit))
         self._phrasings = frozenset((ex.label, "".join(ex.tokens)) for ex in self.examples if not ex.negative)
         docs = [ex for ex in self.examples if not ex.negative]
         self.index = LexicalIndex([ex.label for ex in docs], [ex.tokens for ex in docs], len(kb.entries),
                                   self.analyzer.domain_terms)
-        fitted = self._load_or_fit()
+        fitted = self._load_or_fit(key, hit)
         self.model: LinearModel = fitted.model
         self.lexical_weight = fitted.lexical_weight
         self.decider: Decider = fitted.decider
         self.cv_summary = dict(fitted.summary)
-        self._classes = ClassMap.build(self.model, {e: i for i, e in enumerate(self._entry_ids)})
+        self._classes = ClassMap.build(self.model, self._entry_index)
         logger.debug("engine built in %.2f s", time.perf_counter() - start)
 
     # --- build ---------------------------------------------------------------------------------------
@@ -79,13 +85,6 @@ class Engine:
         out.extend((-groups[n.domain] - 1, n.text) for n in self.kb.negatives)
         return out
 
-    def _cached_analysis(self) -> dict[str, tuple[str, tuple[str, ...]]]:
-        """Segmentations saved with the cached model (segmenting every phrasing is most of a cached start)."""
-        if self._hit is None:
-            return {}
-        rows = self._hit[1].get("analyzed", [])
-        return {text: (fixed, tuple(tokens)) for text, fixed, tokens in rows}
-
     def _examples(self, analyzed: dict[str, tuple[str, tuple[str, ...]]]) -> tuple[Example, ...]:
         out: list[Example] = []
         for label, text in self._texts():
@@ -98,12 +97,10 @@ class Engine:
         return {"folds": s.cv_folds, "wrong": s.target_wrong_rate, "decline": s.target_oos_decline,
                 "neg_share": s.negatives_share, "max_suggestions": s.max_suggestions}
 
-    def _load_or_fit(self) -> Fitted:
+    def _load_or_fit(self, key: str, hit: cache.Cached | None) -> Fitted:
         """Use the cached model for these KB files and this code, or train and cache one."""
         from bot.core.learned import LinearModel
 
-        key, hit = self._key, self._hit
-        self._hit = None  # the arrays are not needed after the build
         if hit is not None:
             arrays, meta = hit
             if tuple(meta.get("entries", ())) == self._entry_ids:

@@ -26,9 +26,10 @@ class MatchSettings:
     # extra caution on top of calibration (XINZHI_MIN_MARGIN): answer only when the top entry's share of belief
     # (Candidate.score) is at least this far ahead of the runner-up's, else suggest
     min_margin: float = 0.02
-    # XINZHI_MIN_ANSWER_WORDS: a message with fewer content words (not question words, not numbers)
-    # than this (逾期, 还不上, 催收怎么办) names a
-    # topic rather than asking a question, and gets "did you mean" unless it is one of the KB's own phrasings
+    # configured caution (XINZHI_MIN_ANSWER_WORDS): a message with fewer content words than this (question words
+    # and numbers don't count: 逾期, 还不上, 催收怎么办) names a topic rather than asking a question, and gets
+    # "did you mean" unless it is one of the top entry's own phrasings. Cross-validation has almost no one-word
+    # phrasings, so the calibrated decision is least reliable exactly there.
     min_answer_words: int = 2
     # XINZHI_MIN_SUGGEST_SCORE: an entry is shown as a suggestion (or inline) only if its share of belief is at
     # least this fraction of the top one's; XINZHI_MIN_ANSWER_SCORE / _COVERAGE: kept for compatibility (unused)

@@ -12,7 +12,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from telegram import InlineQueryResultsButton, Message, ReplyParameters, Update
+from telegram import CallbackQuery, InlineQueryResultsButton, Message, ReplyParameters, Update
 from telegram.constants import ChatAction, ChatType, MessageEntityType
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, InlineQueryHandler
@@ -20,6 +20,7 @@ from telegram.ext import MessageHandler, filters
 
 from bot.core import texts
 from bot.core.conversation import State
+from bot.core.model import Reply
 from bot.app import XinZhi
 from bot.config import Settings
 from bot.tg import callbacks, render
@@ -275,21 +276,29 @@ async def show_browser(update: Update, context: ContextTypes.DEFAULT_TYPE, actio
             raise
 
 
+async def open_button(query: CallbackQuery, app: XinZhi, action: callbacks.Action, picked: bool = False) -> Reply | None:
+    """Open the entry a button points to and acknowledge the tap; None (and say so) if a reload removed it."""
+    entry = callbacks.resolve_entry(app.kb, action.ref)
+    reply = app.open(entry.id, CHANNEL, picked=picked) if entry is not None else None
+    if reply is None or reply.entry is None:
+        await query.answer(texts.ENTRY_GONE)
+        return None
+    await query.answer()
+    return reply
+
+
 async def show_entry(update: Update, context: ContextTypes.DEFAULT_TYPE, action: callbacks.Action) -> None:
     """Send the answer a button points to; a suggestion pick is recorded for KB editors."""
     query = update.callback_query
     if query is None:  # routing guarantees one; a guard keeps the types honest
         return
     app = deps(context).app
-    entry = callbacks.resolve_entry(app.kb, action.ref)
-    reply = app.open(entry.id, CHANNEL, picked=action.kind == callbacks.PICK) if entry is not None else None
-    if reply is None:  # removed by a reload since the button was sent
-        await query.answer(texts.ENTRY_GONE)
+    reply = await open_button(query, app, action, picked=action.kind == callbacks.PICK)
+    if reply is None or reply.entry is None:
         return
-    await query.answer()
-    if reply.entry is not None:  # numbers typed next refer to this answer's related questions
-        app.conversations.put(chat_key(update), State(reply.entry.id, reply.entry.question,
-                                                      tuple(e.id for e in reply.related)))
+    # numbers typed next refer to this answer's related questions
+    app.conversations.put(chat_key(update), State(reply.entry.id, reply.entry.question,
+                                                  tuple(e.id for e in reply.related)))
     if update.effective_chat is not None:
         await send(update, context, render.render_reply(reply))
 
@@ -299,13 +308,9 @@ async def expand(update: Update, context: ContextTypes.DEFAULT_TYPE, action: cal
     query = update.callback_query
     if query is None:  # routing guarantees one; a guard keeps the types honest
         return
-    app = deps(context).app
-    entry = callbacks.resolve_entry(app.kb, action.ref)
-    reply = app.open(entry.id, CHANNEL) if entry is not None else None
+    reply = await open_button(query, deps(context).app, action)
     if reply is None or reply.entry is None:
-        await query.answer(texts.ENTRY_GONE)
         return
-    await query.answer()
     old = getattr(query.message, "reply_markup", None)
     keyboard = render.without_expand(old) if old is not None else None
     chunks = render.split_blocks(render.answer_blocks(reply.entry))
