@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
 
 from bot.core import learned
 from bot.core.decide import Decider, fit_decider
+from bot.core.features import text_features
 from bot.core.index import LexicalIndex
 from bot.core.scoring import ClassMap, Raw, oos_label, rank, raw_scores
 from bot.core.settings import MatchSettings
@@ -31,9 +33,13 @@ class Example:
 
     label: int
     text: str
-    feats: tuple[str, ...]
     tokens: tuple[str, ...]
-    fixed: str = ""  # the homophone-corrected text the features were taken from
+    fixed: str  # the homophone-corrected text the features are taken from
+
+    @cached_property
+    def feats(self) -> tuple[str, ...]:
+        """The classifier's features, made only when training needs them (not on a cached start)."""
+        return tuple(text_features(self.fixed, self.tokens))
 
     @property
     def negative(self) -> bool:

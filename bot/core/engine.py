@@ -89,7 +89,7 @@ class Engine:
         out: list[Example] = []
         for label, text in self._texts():
             fixed, tokens = analyzed.get(text) or self.analyzer.analyze(normalize(text))
-            out.append(Example(label, text, tuple(text_features(fixed, tokens)), tokens, fixed))
+            out.append(Example(label, text, tokens, fixed))
         return tuple(out)
 
     def _params(self) -> dict[str, object]:
