@@ -64,6 +64,11 @@ class BotRunner:
             if time.monotonic() > deadline:
                 raise AssertionError("bot did not start in time")
             time.sleep(0.01)
+        # `running` turns true inside Application.start(), before run_polling reaches loop.run_forever(). A
+        # stop_running() landing in that gap stops run_until_complete instead, and run_forever never ends.
+        # One task that yields once completes only after that gap, so stop() called after it always lands.
+        assert self.loop is not None
+        asyncio.run_coroutine_threadsafe(asyncio.sleep(0), self.loop).result(timeout)
         return self
 
     def stop(self) -> None:
