@@ -98,34 +98,48 @@ def fit_fold(examples: Sequence[Example], train_idx: Sequence[int], entry_ids: S
     return model, cmap, index
 
 
+def _fold_rows(examples: Sequence[Example], fold: Sequence[int], f: int, entry_ids: Sequence[str],
+               domain_terms: frozenset[str]) -> list[HeldOut]:
+    """Train on every fold but `f` and predict the examples held out in `f`."""
+    held = [i for i, g in enumerate(fold) if g == f]
+    if not held:
+        return []
+    train_idx = [i for i, g in enumerate(fold) if g != f]
+    model, cmap, index = fit_fold(examples, train_idx, entry_ids, domain_terms)
+    return [HeldOut(i, raw_scores(model, cmap, index, examples[i].feats, examples[i].tokens)) for i in held]
+
+
 def cross_validate(examples: Sequence[Example], entry_ids: Sequence[str], domain_terms: frozenset[str],
                    k: int) -> list[HeldOut]:
-    """Predict every (sampled) example with a model that never saw it."""
+    """Predict every (sampled) example with a model that never saw it.
+
+    Folds train one after another: liblinear's shuffling draws from one process-wide generator, so folds
+    fitted in parallel threads would give a slightly different model on every build.
+    """
     fold = assign_folds(examples, k)
-    rows: list[HeldOut] = []
-    for f in range(k):
-        held = [i for i, g in enumerate(fold) if g == f]
-        if not held:
-            continue
-        train_idx = [i for i, g in enumerate(fold) if g != f]
-        model, cmap, index = fit_fold(examples, train_idx, entry_ids, domain_terms)
-        rows.extend(HeldOut(i, raw_scores(model, cmap, index, examples[i].feats, examples[i].tokens)) for i in held)
+    rows = [row for f in range(k) for row in _fold_rows(examples, fold, f, entry_ids, domain_terms)]
     rows.sort(key=lambda r: r.example)
     return rows
 
 
-def top1(rows: Sequence[HeldOut], examples: Sequence[Example], weight: float) -> float:
+def top1(rows: Sequence[HeldOut], examples: Sequence[Example], weights: Sequence[float]) -> dict[float, float]:
+    """Share of held-out phrasings whose own entry ranks first, for each lexical weight."""
     ins = [r for r in rows if not examples[r.example].negative]
-    hits = 0
+    hits = dict.fromkeys(weights, 0)
     for r in ins:
-        ranking = rank(r.raw, weight, limit=1)
-        hits += bool(len(ranking.entries)) and int(ranking.entries[0]) == examples[r.example].label
-    return hits / max(len(ins), 1)
+        if not len(r.raw.pool):
+            continue
+        label = examples[r.example].label
+        for w in weights:  # same order as scoring.rank: highest mixed score, then lowest entry index
+            mixed = r.raw.margin + w * r.raw.lex
+            best = np.flatnonzero(mixed == mixed.max())
+            hits[w] += int(r.raw.pool[best].min()) == label
+    return {w: h / max(len(ins), 1) for w, h in hits.items()}
 
 
 def calibrate(rows: Sequence[HeldOut], examples: Sequence[Example], settings: MatchSettings) -> tuple[float, Decider, dict[str, float]]:
     """Choose the lexical weight and fit the decision on held-out predictions; return a CV summary too."""
-    scores = {w: top1(rows, examples, w) for w in LEXICAL_WEIGHTS}
+    scores = top1(rows, examples, LEXICAL_WEIGHTS)
     weight = max(LEXICAL_WEIGHTS, key=lambda w: (round(scores[w], 4), -w))
     feats, correct, helpful, negative = [], [], [], []
     for r in rows:
