@@ -12,7 +12,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from bot.core import cache
-from bot.core.analyzer import INTENT_WORDS, Analyzer
+from bot.core.analyzer import INTENT_WORDS, NUMBER_RE, Analyzer
 from bot.core.calibrate import Example, Fitted
 from bot.core.decide import Decider
 from bot.core.features import text_features
@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 CRISIS_ENTRY_ID = "support-mental-health"
 CLAUSE_RE = re.compile(r"[??]")
 MIN_CLAUSE_CHARS = 4
+# words that make a one-term message a question about what the term is (settings.min_answer_words does not apply)
+DEFINITION_WORDS = frozenset({"什么", "啥", "什么意思", "意思", "含义", "定义", "是啥"})
 
 
 def question_clauses(question: str) -> tuple[str, ...]:
@@ -176,8 +178,10 @@ class Engine:
                      explain=explain)
 
     def _names_a_topic(self, tokens: tuple[str, ...], top: Candidate) -> bool:
-        """Too few content words to pick one answer, and not one of the top entry's own phrasings."""
-        content = [t for t in tokens if t not in INTENT_WORDS and not t[0].isdigit()]
+        """Too few content words to pick one answer, not a "what is X" question, and not one of the top's phrasings."""
+        if any(t in DEFINITION_WORDS for t in tokens):
+            return False  # 714高炮是什么, 什麼是套路貸: one term, but a clear question about what it is
+        content = [t for t in tokens if t not in INTENT_WORDS and not NUMBER_RE.fullmatch(t)]
         if len(content) >= self.settings.min_answer_words:
             return False
         return (self._entry_index[top.id], "".join(tokens)) not in self._phrasings

@@ -106,3 +106,18 @@ def test_any_string_gets_a_decision(real_engine, text):
     if reply.kind is Outcome.ANSWER:
         assert reply.entry is not None and reply.entry.id in real_engine.kb
     assert len(reply.suggestions) <= 3
+
+
+@pytest.mark.parametrize("text", ["逾期", "还不上", "暴力催收", "征信", "催收怎么办"])
+def test_a_bare_topic_word_gets_did_you_mean_not_an_answer(real_engine, text):
+    m = real_engine.match(text)  # names a topic without asking anything in particular (settings.min_answer_words)
+    assert m.decision is Outcome.SUGGEST and len(m.candidates) >= 2
+
+
+@pytest.mark.parametrize(("text", "entry_id"), [
+    ("消费金融公司是什么", "lending-consumer-finance-basics"), ("714高炮是什么", "lending-illegal-platform"),
+    ("什麼是套路貸", "lending-loan-trap-fraud"), ("个性化分期是什么意思", "negotiate-credit-card-installment"),
+])
+def test_asking_what_one_term_means_is_answered(real_engine, text, entry_id):
+    m = real_engine.match(text)  # one content word, but a clear question (and 714 is part of the term, not a number)
+    assert m.decision is Outcome.ANSWER and m.candidates[0].id == entry_id
