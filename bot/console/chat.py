@@ -30,6 +30,7 @@ MAX_WIDTH = 100  # long lines of Chinese are hard to read even on a wide termina
 MAX_LINE_CHARS = 4096  # one input line; the core reads far less (`xinzhi chat < /dev/zero` must not eat memory)
 SKIP_CHUNK = 65536  # the rest of an over-long line is read and thrown away in pieces this big
 QUIT = {"/quit", "/exit", "/q", "/bye"}
+QUIT_WORDS = {"退出", "exit", "quit"}  # a whole line of just one of these also ends the chat (no KB question is one word)
 GOOD = {"+", "👍", "/good"}
 BAD = {"-", "👎", "/bad"}
 _SESSIONS = itertools.count(1)  # one conversation state per session, kept in app.conversations (memory)
@@ -214,7 +215,7 @@ class ChatSession:
             return True
         folded = unicodedata.normalize("NFKC", text)
         command = folded.split()[0].lower() if folded.startswith("/") else ""
-        if command in QUIT:
+        if command in QUIT or folded.strip("。.!！ ").lower() in QUIT_WORDS:
             self._kind = "quit"
             if self.interactive:
                 self.say(texts.CONSOLE_BYE)

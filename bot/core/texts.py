@@ -94,13 +94,13 @@ COMMAND_MENU = (
 
 # --- console (`xinzhi chat`) ----------------------------------------------------------------------
 CONSOLE_PROMPT = "你的问题> "
-CONSOLE_START_HINT = "直接输入问题后按回车。输入编号选择列出的问题;/help 查看命令,/quit 或 Ctrl-D 退出。"
+CONSOLE_START_HINT = "直接输入问题后按回车。输入编号选择列出的问题;/help 查看命令,输入 /quit、“退出”或按 Ctrl-D 结束。"
 CONSOLE_HELP = (
     "在控制台里还可以:\n"
     "• 输入列表前面的编号(如 1)查看那个问题\n"
     "• 输入 + 或 - 评价上一条回答有没有用\n"
     "• /reload 重新加载知识库(修改文件后也会自动加载)\n"
-    "• /quit 退出(也可以按 Ctrl-D);Ctrl-C 清除正在输入的内容"
+    "• /quit 退出(也可以输入“退出”或按 Ctrl-D);Ctrl-C 清除正在输入的内容"
 )
 CONSOLE_TOPICS = "全部分类:"
 CONSOLE_CATEGORY_HINT = "输入分类编号,查看这个分类里的问题。"

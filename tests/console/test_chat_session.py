@@ -115,6 +115,13 @@ def test_quit_stops_reading(app: XinZhi, store: Store) -> None:
     assert store.counts()["unanswered"] == 0
 
 
+@pytest.mark.parametrize("word", ["退出", "exit", "Quit", "退出。"])
+def test_a_line_of_just_quit_in_words_also_stops(app: XinZhi, store: Store, word: str) -> None:
+    rc, out = chat(app, f"{word}\n附近有什么好吃的\n")
+    assert rc == 0 and out == ""
+    assert store.counts()["unanswered"] == 0
+
+
 def test_feedback_on_the_last_answer(app: XinZhi, store: Store) -> None:
     _, out = chat(app, "+\n上门催收合法吗\n-\n")
     assert texts.CONSOLE_NOTHING_TO_RATE in out and texts.FEEDBACK_THANKS in out
