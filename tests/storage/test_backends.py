@@ -1,7 +1,6 @@
 """One store test suite, run against both backends: the SQLite file and PostgreSQL."""
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ import pytest
 
 from bot.storage.redact import PHONE_TOKEN
 from bot.storage.store import Store
+from tests.storage.together import run_together
 
 DAY = 86_400
 WRITERS = 8
@@ -61,24 +61,13 @@ def test_identifiers_are_redacted_before_storage(backend: tuple[str, Any]) -> No
 def test_several_writers_at_once_lose_nothing(backend: tuple[str, Any]) -> None:
     _, open_log = backend
     handles = [open_log() for _ in range(2)]  # two "processes" sharing one log
-    barrier = threading.Barrier(WRITERS)
-    errors: list[BaseException] = []
-
     def write(n: int) -> None:
         log = handles[n % 2]
-        barrier.wait()
-        try:
-            for i in range(PER_WRITER):
-                log.record_unanswered(f"问题 {n} {i}", "web")
-                log.record_feedback("meta-greeting", i % 2 == 0, "web")
-        except BaseException as exc:  # reported below
-            errors.append(exc)
+        for i in range(PER_WRITER):
+            log.record_unanswered(f"问题 {n} {i}", "web")
+            log.record_feedback("meta-greeting", i % 2 == 0, "web")
 
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(WRITERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_together(WRITERS, write)
     try:
         assert errors == []
         counts = handles[0].counts()

@@ -12,16 +12,9 @@ from bot.app import XinZhi
 from bot.config import Settings, load_settings
 from bot.storage.redact import PHONE_TOKEN
 from bot.storage.store import MIGRATIONS, Store, StoreError
+from tests.dbrows import sqlite_rows
 
 DAY = 86_400
-
-
-def raw_rows(path: Path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def test_first_use_creates_a_private_wal_database_at_the_current_schema(tmp_path: Path) -> None:
@@ -31,8 +24,8 @@ def test_first_use_creates_a_private_wal_database_at_the_current_schema(tmp_path
         store.record_unanswered("附近有什么好吃的", "console")
     assert path.exists()
     assert path.stat().st_mode & 0o077 == 0  # only the operator can read it
-    assert raw_rows(path, "PRAGMA journal_mode") == [("wal",)]
-    assert raw_rows(path, "PRAGMA user_version") == [(len(MIGRATIONS),)]
+    assert sqlite_rows(path, "PRAGMA journal_mode") == [("wal",)]
+    assert sqlite_rows(path, "PRAGMA user_version") == [(len(MIGRATIONS),)]
 
 
 def test_records_are_stored_without_identifiers(store: Store, settings: Settings) -> None:
@@ -41,11 +34,11 @@ def test_records_are_stored_without_identifiers(store: Store, settings: Settings
     store.record_pick("collection-home-visit-response", "console")
     store.record_feedback("overdue-credit-card-criminal", False, "telegram")
     store.record_feedback("overdue-credit-card-criminal", True, "console")
-    [(text, channel)] = raw_rows(settings.storage.db_path, "SELECT text, channel FROM unanswered")
+    [(text, channel)] = sqlite_rows(settings.storage.db_path, "SELECT text, channel FROM unanswered")
     assert channel == "telegram"
     assert "13812345678" not in text and "11010119900307123X" not in text and "6222021234567890" not in text
     assert "a@b.com" not in text and PHONE_TOKEN in text and "20000" in text
-    assert raw_rows(settings.storage.db_path, "SELECT channel, entry_id FROM picks") == [
+    assert sqlite_rows(settings.storage.db_path, "SELECT channel, entry_id FROM picks") == [
         ("console", "collection-home-visit-response")]
     assert store.feedback_counts(30)[0].entry_id == "overdue-credit-card-criminal"
     assert (store.feedback_counts(30)[0].up, store.feedback_counts(30)[0].down) == (1, 1)
@@ -55,13 +48,13 @@ def test_records_are_stored_without_identifiers(store: Store, settings: Settings
 def test_long_text_is_redacted_before_it_is_cut(store: Store, settings: Settings) -> None:
     text = "啊" * 495 + "13812345678"  # cutting first would keep a fragment of the number
     store.record_unanswered(text, "console")
-    [(stored,)] = raw_rows(settings.storage.db_path, "SELECT text FROM unanswered")
+    [(stored,)] = sqlite_rows(settings.storage.db_path, "SELECT text FROM unanswered")
     assert len(stored) == 500 and "13812" not in stored
 
 
 def test_no_user_columns_exist(store: Store, settings: Settings) -> None:
     columns = {row[1] for table in ("unanswered", "picks", "feedback")
-               for row in raw_rows(settings.storage.db_path, f"PRAGMA table_info({table})")}
+               for row in sqlite_rows(settings.storage.db_path, f"PRAGMA table_info({table})")}
     assert columns == {"id", "ts", "channel", "text", "entry_id", "positive"}
 
 
@@ -172,7 +165,7 @@ def test_a_newer_schema_is_refused_not_clobbered(tmp_path: Path) -> None:
     conn.close()
     with pytest.raises(StoreError, match="newer"):
         Store(path)
-    assert raw_rows(path, "PRAGMA user_version") == [(len(MIGRATIONS) + 1,)]
+    assert sqlite_rows(path, "PRAGMA user_version") == [(len(MIGRATIONS) + 1,)]
 
 
 def test_an_existing_empty_file_is_migrated(tmp_path: Path) -> None:

@@ -14,14 +14,11 @@ from bot.storage import open_event_log
 from bot.storage.redact import PHONE_TOKEN
 from bot.storage.store import Store
 from bot.storage.writer import BackgroundLog
+from tests.dbrows import sqlite_rows
 
 
 def rows(path: Path, sql: str = "SELECT text FROM unanswered ORDER BY id") -> list[tuple]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+    return sqlite_rows(path, sql)
 
 
 class ExternalLock:

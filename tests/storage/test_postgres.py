@@ -1,7 +1,6 @@
 """The PostgreSQL log: chosen by XINZHI_DB=postgresql://, shared by replicas, migrated once, failing clearly."""
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ from bot.app import XinZhi
 from bot.config import ConfigError, Settings, load_settings
 from bot.storage import open_event_log
 from tests.kbfactory import write_kb
+from tests.storage.together import run_together
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed")
 
@@ -58,21 +58,7 @@ def test_replicas_starting_together_migrate_once(pg_url: str) -> None:
     from bot.storage.postgres import MIGRATIONS, PostgresStore
 
     stores: list[PostgresStore] = []
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(4)
-
-    def start() -> None:
-        barrier.wait()
-        try:
-            stores.append(PostgresStore(pg_url))
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=start) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_together(4, lambda _: stores.append(PostgresStore(pg_url)))
     try:
         assert errors == []
         assert {s.schema_version for s in stores} == {len(MIGRATIONS)}

@@ -8,23 +8,14 @@ from bot.tg.delivery import backoff
 from bot.tg.ordering import MAX_GROUP_BACKLOG
 from bot.tg.pacing import ChatPacer, PaceLimits
 from tests.tg.tgkb import DIRECT
+from tests.clock import ManualClock
 
 GROUP, OTHER_GROUP = -100777, -100778
 A, B = 3501, 3502
 
 
-class Clock:
-    """A hand-driven monotonic clock (time is an input of the pacer)."""
-
-    def __init__(self) -> None:
-        self.now = 500.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_pacer_allows_20_a_minute_in_a_group_then_books_later_slots():
-    clock = Clock()
+    clock = ManualClock(500.0)
     pacer = ChatPacer(PaceLimits(group_per_minute=20), clock=clock)
     assert [pacer.reserve(GROUP) for _ in range(20)] == [0.0] * 20
     assert pacer.reserve(GROUP) == 60.0 and pacer.reserve(GROUP) == 60.0  # the 21st and 22nd wait a minute
@@ -35,7 +26,7 @@ def test_pacer_allows_20_a_minute_in_a_group_then_books_later_slots():
 
 
 def test_pacer_confines_a_429_to_its_chat():
-    clock = Clock()
+    clock = ManualClock(500.0)
     pacer = ChatPacer(PaceLimits(group_per_minute=0), clock=clock)
     pacer.block(A, 7)
     assert pacer.reserve(A) == 7.0 and pacer.reserve(B) == 0.0 and pacer.reserve(None) == 0.0

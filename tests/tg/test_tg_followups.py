@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.core import texts
 from bot.core.conversation import Conversations
 from tests.core.convokb import LPR_YAML, convo_files
+from tests.clock import ManualClock
 from tests.kbfactory import NO_LEXICON, write_kb
 
 USER = 1001
@@ -17,16 +18,6 @@ LONG_ANSWER = ("信用卡逾期后,银行会按规定把逾期信息报送征信
                + "\n".join(f"{i}. 第{i}步:核对账单、联系银行、保留记录,每一步都要留下书面凭证和沟通记录。" * 2
                            for i in range(1, 9))
                + "\n\n**去哪里求助**\n- 拨打 12378 投诉。\n")
-
-
-class Clock:
-    """A hand-moved monotonic clock for the conversation TTL."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -39,8 +30,8 @@ def kb_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture

@@ -10,23 +10,14 @@ import pytest
 from bot.core import texts
 from bot.tg.ratelimit import UserRateLimiter, Verdict
 from tests.tg.tgkb import FALLBACK_Q, TOKEN
+from tests.clock import ManualClock
 
 GROUP = -100555
 A, B = 6001, 6002
 
 
-class Clock:
-    """A hand-driven monotonic clock (time is an input of the limiter)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_limiter_allows_n_per_minute_then_tells_once_then_drops():
-    clock = Clock()
+    clock = ManualClock(1000.0)
     limiter = UserRateLimiter(3, "secret", clock=clock)
     verdicts = []
     for _ in range(5):  # one message every 10 seconds
@@ -42,17 +33,17 @@ def test_limiter_allows_n_per_minute_then_tells_once_then_drops():
 
 
 def test_limiter_keeps_only_keyed_hashes_of_user_ids():
-    limiter = UserRateLimiter(1, "secret", clock=Clock())
+    limiter = UserRateLimiter(1, "secret", clock=ManualClock(1000.0))
     limiter.check(123456789)
     [key] = limiter._hits  # noqa: SLF001 (what is held in memory is the point of this test)
     assert isinstance(key, str) and len(key) == 32 and "123456789" not in key
-    other = UserRateLimiter(1, "another secret", clock=Clock())
+    other = UserRateLimiter(1, "another secret", clock=ManualClock(1000.0))
     other.check(123456789)
     assert list(other._hits) != [key]  # noqa: SLF001
 
 
 def test_limiter_forgets_idle_users():
-    clock = Clock()
+    clock = ManualClock(1000.0)
     limiter = UserRateLimiter(2, clock=clock)
     for user in range(5000):
         limiter.check(user)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,17 +10,10 @@ import pytest
 
 from bot.web.tokens import ContextSigner
 from tests.web.conftest import SECRET, Server, make_server
+from tests.dbrows import sqlite_rows
 
 ANSWERED = "上门催收合法吗"
 UNANSWERED = "我家猫咪不吃饭怎么办 电话13812345678"
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def test_ask_answers_with_entry_html_related_and_a_signed_context(server: Server) -> None:
@@ -69,7 +61,7 @@ def test_opening_a_suggestion_records_a_pick_and_unknown_ids_are_404(server: Ser
         r = c.post("/api/v1/ask", json={"entry": "credit-report-query", "picked": True})
         assert r.status_code == 200 and r.json()["entry"]["id"] == "credit-report-query"
         assert c.post("/api/v1/ask", json={"entry": "no-such-entry"}).status_code == 404
-    assert rows(server.db, "SELECT entry_id, channel FROM picks") == [("credit-report-query", "web")]
+    assert sqlite_rows(server.db, "SELECT entry_id, channel FROM picks") == [("credit-report-query", "web")]
 
 
 def test_feedback_is_recorded_and_validated(server: Server) -> None:
@@ -78,7 +70,7 @@ def test_feedback_is_recorded_and_validated(server: Server) -> None:
         assert ok.status_code == 200 and ok.json()["ok"] is True
         assert c.post("/api/v1/feedback", json={"entry": "nope", "helpful": True}).status_code == 404
         assert c.post("/api/v1/feedback", json={"entry": "credit-report-query", "helpful": "yes"}).status_code == 422
-    assert rows(server.db, "SELECT entry_id, positive, channel FROM feedback") == [("credit-report-query", 0, "web")]
+    assert sqlite_rows(server.db, "SELECT entry_id, positive, channel FROM feedback") == [("credit-report-query", 0, "web")]
 
 
 def test_topics_entries_healthz_and_openapi(server: Server) -> None:
@@ -182,9 +174,9 @@ def test_no_question_text_or_client_address_reaches_logs_or_db(server: Server, w
     assert "POST /api/v1/ask 200" in logged  # the access log works ...
     assert ANSWERED not in logged and "猫咪" not in logged and "催收上门" not in logged  # ... without text
     assert "127.0.0.1" not in logged
-    dump = "\n".join(str(r) for t in ("unanswered", "picks", "feedback") for r in rows(server.db, f"SELECT * FROM {t}"))
+    dump = "\n".join(str(r) for t in ("unanswered", "picks", "feedback") for r in sqlite_rows(server.db, f"SELECT * FROM {t}"))
     assert ANSWERED not in dump and "13812345678" not in dump and "127.0.0.1" not in dump
-    assert rows(server.db, "SELECT channel FROM unanswered") == [("web",)]
+    assert sqlite_rows(server.db, "SELECT channel FROM unanswered") == [("web",)]
     assert "猫咪" in dump  # the unanswered question is kept, redacted, for editors
 
 
