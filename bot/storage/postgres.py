@@ -11,15 +11,13 @@ import time
 from typing import Any
 
 from bot.config import ConfigError, Settings
-from bot.storage.redact import redact, redact_for_storage
+from bot.storage.records import (DELETE_OLDER, INSERT_FEEDBACK, INSERT_PICK, INSERT_TEXT, PRUNE_EVERY_SECONDS,
+                                 SELECT_FEEDBACK, SELECT_PICKS, SELECT_TEXTS, TABLES, DAY, FeedbackCount,
+                                 Unanswered, feedback_from, feedback_row, pick_row, picks_from, since, sql,
+                                 text_row, unanswered_from)
 
 logger = logging.getLogger(__name__)
 
-MAX_TEXT_CHARS = 500
-MAX_ID_CHARS = 100
-MAX_CHANNEL_CHARS = 20
-PRUNE_EVERY_SECONDS = 3600.0
-DAY = 86_400
 POOL_MAX = 8
 CONNECT_TIMEOUT = 10.0
 MIGRATION_LOCK = 0x78696E7A  # pg_advisory_xact_lock key: replicas starting together migrate once
@@ -60,12 +58,6 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX unpicked_ts ON unpicked (ts);
     """,
 )
-TABLES = ("unanswered", "picks", "feedback", "unpicked")
-
-
-def _clean(value: str, limit: int) -> str:
-    return " ".join(str(value).split())[:limit]
-
 
 class PostgresStore:
     """The PostgreSQL event log; implements bot.app.EventLog and the queries behind `xinzhi kb gaps`."""
@@ -132,25 +124,21 @@ class PostgresStore:
         self._insert_text("unpicked", text, channel)
 
     def _insert_text(self, table: str, text: str, channel: str) -> None:
-        cleaned = redact_for_storage(text or "", MAX_TEXT_CHARS)  # normalise, cut, redact: never half a number
-        if cleaned:
-            self._insert(f"INSERT INTO {table} (ts, channel, text) VALUES (%s, %s, %s)",
-                         (int(time.time()), _clean(channel, MAX_CHANNEL_CHARS), cleaned))
+        row = text_row(text, channel, int(time.time()))
+        if row is not None:
+            self._insert(sql(INSERT_TEXT, "%s", table), row)
 
     def record_pick(self, entry_id: str, channel: str) -> None:
         """Store that a suggestion was chosen (entry id only)."""
-        self._insert("INSERT INTO picks (ts, channel, entry_id) VALUES (%s, %s, %s)",
-                     (int(time.time()), _clean(channel, MAX_CHANNEL_CHARS), _clean(redact(entry_id), MAX_ID_CHARS)))
+        self._insert(sql(INSERT_PICK, "%s"), pick_row(entry_id, channel, int(time.time())))
 
     def record_feedback(self, entry_id: str, positive: bool, channel: str) -> None:
         """Store a 👍 or 👎 for an entry."""
-        self._insert("INSERT INTO feedback (ts, channel, entry_id, positive) VALUES (%s, %s, %s, %s)",
-                     (int(time.time()), _clean(channel, MAX_CHANNEL_CHARS),
-                      _clean(redact(entry_id), MAX_ID_CHARS), 1 if positive else 0))
+        self._insert(sql(INSERT_FEEDBACK, "%s"), feedback_row(entry_id, positive, channel, int(time.time())))
 
-    def _insert(self, sql: str, params: tuple[object, ...]) -> None:
+    def _insert(self, statement: str, params: tuple[object, ...]) -> None:
         with self._pool.connection() as conn:
-            conn.execute(sql, params)
+            conn.execute(statement, params)
         if time.monotonic() - self._last_prune >= PRUNE_EVERY_SECONDS:
             self.prune()
 
@@ -165,55 +153,38 @@ class PostgresStore:
             self._last_prune = time.monotonic()
             with self._pool.connection() as conn, conn.transaction():
                 for table in TABLES:
-                    cur = conn.execute(f"DELETE FROM {table} WHERE ts < %s", (cutoff,))
+                    cur = conn.execute(sql(DELETE_OLDER, "%s", table), (cutoff,))
                     deleted += max(cur.rowcount, 0)
         if deleted:
             logger.info("event log: deleted %s rows older than %s days", deleted, self.retention_days)
         return deleted
 
     # --- queries for editors ---------------------------------------------------------------------
-    def _since(self, days: int) -> int:
-        return int(time.time()) - max(days, 0) * DAY
-
-    def _all(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+    def _rows(self, statement: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
         with self._pool.connection() as conn:
-            return conn.execute(sql, params).fetchall()
+            return conn.execute(statement, params).fetchall()
 
-    def _one(self, sql: str) -> tuple[Any, ...]:
-        rows = self._all(sql)
-        return rows[0]
+    def _all(self, template: str, days: int, table: str = "") -> list[tuple[Any, ...]]:
+        return self._rows(sql(template, "%s", table), (since(days, int(time.time())),))
 
-    def unanswered(self, days: int) -> tuple[Any, ...]:
+    def _one(self, statement: str) -> tuple[Any, ...]:
+        return self._rows(statement)[0]
+
+    def unanswered(self, days: int) -> tuple[Unanswered, ...]:
         """Unanswered questions of the last `days` days, newest first."""
-        from bot.storage.store import Unanswered
+        return unanswered_from(self._all(SELECT_TEXTS, days, "unanswered"))
 
-        rows = self._all("SELECT text, channel, ts FROM unanswered WHERE ts >= %s ORDER BY ts DESC, id DESC",
-                         (self._since(days),))
-        return tuple(Unanswered(text, channel, int(ts)) for text, channel, ts in rows)
-
-    def unpicked(self, days: int) -> tuple[Any, ...]:
+    def unpicked(self, days: int) -> tuple[Unanswered, ...]:
         """Messages whose "did you mean" list nobody picked from, newest first."""
-        from bot.storage.store import Unanswered
+        return unanswered_from(self._all(SELECT_TEXTS, days, "unpicked"))
 
-        rows = self._all("SELECT text, channel, ts FROM unpicked WHERE ts >= %s ORDER BY ts DESC, id DESC",
-                         (self._since(days),))
-        return tuple(Unanswered(text, channel, int(ts)) for text, channel, ts in rows)
-
-    def feedback_counts(self, days: int) -> tuple[Any, ...]:
+    def feedback_counts(self, days: int) -> tuple[FeedbackCount, ...]:
         """👍/👎 per entry over the last `days` days, most 👎 first."""
-        from bot.storage.store import FeedbackCount
-
-        rows = self._all(
-            "SELECT entry_id, SUM(positive), SUM(1 - positive) FROM feedback WHERE ts >= %s "
-            "GROUP BY entry_id ORDER BY SUM(1 - positive) DESC, SUM(positive) ASC, entry_id",
-            (self._since(days),))
-        return tuple(FeedbackCount(entry_id, int(up), int(down)) for entry_id, up, down in rows)
+        return feedback_from(self._all(SELECT_FEEDBACK, days))
 
     def pick_counts(self, days: int) -> tuple[tuple[str, int], ...]:
         """How often each entry was chosen from "did you mean", most first."""
-        rows = self._all("SELECT entry_id, COUNT(*) FROM picks WHERE ts >= %s GROUP BY entry_id "
-                         "ORDER BY COUNT(*) DESC, entry_id", (self._since(days),))
-        return tuple((entry_id, int(n)) for entry_id, n in rows)
+        return picks_from(self._all(SELECT_PICKS, days))
 
     def counts(self) -> dict[str, int]:
         """Rows per table (all retained rows)."""

@@ -6,21 +6,18 @@ import os
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bot.config import Settings
-from bot.storage.redact import redact, redact_for_storage
-from bot.storage.textnorm import normalize_text
+from bot.storage.records import (DELETE_OLDER, INSERT_FEEDBACK, INSERT_PICK, INSERT_TEXT, PRUNE_EVERY_SECONDS,
+                                 SELECT_FEEDBACK, SELECT_PICKS, SELECT_TEXTS, TABLES, DAY, FeedbackCount,
+                                 Unanswered, feedback_from, feedback_row, pick_row, picks_from, since, sql,
+                                 text_row, unanswered_from)
 
 logger = logging.getLogger(__name__)
 
-MAX_TEXT_CHARS = 500  # the core never reads more than this (MatchSettings.max_query_chars)
-MAX_ID_CHARS = 100
-MAX_CHANNEL_CHARS = 20
-PRUNE_EVERY_SECONDS = 3600.0  # retention also runs while a long-lived bot is up
 BUSY_TIMEOUT_MS = 10_000
-DAY = 86_400
 
 # Append-only: release N+1 adds MIGRATIONS[N]; PRAGMA user_version records how many have run.
 MIGRATIONS: tuple[str, ...] = (
@@ -58,34 +55,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX unpicked_ts ON unpicked (ts);
     """,
 )
-TABLES = ("unanswered", "picks", "feedback", "unpicked")
-
-
 class StoreError(RuntimeError):
     """The log file cannot be used (for example, it was written by a newer release)."""
-
-
-@dataclass(frozen=True)
-class Unanswered:
-    """One stored unanswered question (already redacted)."""
-
-    text: str
-    channel: str
-    ts: int
-
-
-@dataclass(frozen=True)
-class FeedbackCount:
-    """👍 and 👎 totals for one entry."""
-
-    entry_id: str
-    up: int
-    down: int
-
-
-def _clean(value: str, limit: int) -> str:
-    """Normalise a short field (channel, entry id): NFKC, no control characters or lone surrogates."""
-    return normalize_text(str(value)[:4 * limit])[:limit]
 
 
 def enforce_private(path: Path) -> None:
@@ -179,33 +150,28 @@ class Store:
     # --- EventLog --------------------------------------------------------------------------------
     def record_unanswered(self, text: str, channel: str) -> None:
         """Store a question we could not answer, with identifiers removed."""
-        cleaned = redact_for_storage(text or "", MAX_TEXT_CHARS)  # normalise, cut, redact: never half a number
-        if cleaned:
-            self._insert("INSERT INTO unanswered (ts, channel, text) VALUES (?, ?, ?)",
-                         (int(time.time()), _clean(channel, MAX_CHANNEL_CHARS), cleaned))
+        self._insert_text("unanswered", text, channel)
 
     def record_unpicked(self, text: str, channel: str) -> None:
         """Store a message whose suggestions nobody picked (the user moved on), with identifiers removed."""
-        cleaned = redact_for_storage(text or "", MAX_TEXT_CHARS)
-        if cleaned:
-            self._insert("INSERT INTO unpicked (ts, channel, text) VALUES (?, ?, ?)",
-                         (int(time.time()), _clean(channel, MAX_CHANNEL_CHARS), cleaned))
+        self._insert_text("unpicked", text, channel)
+
+    def _insert_text(self, table: str, text: str, channel: str) -> None:
+        row = text_row(text, channel, int(time.time()))
+        if row is not None:
+            self._insert(sql(INSERT_TEXT, "?", table), row)
 
     def record_pick(self, entry_id: str, channel: str) -> None:
         """Store that a suggestion was chosen (entry id only)."""
-        self._insert("INSERT INTO picks (ts, channel, entry_id) VALUES (?, ?, ?)",
-                     (int(time.time()), _clean(channel, MAX_CHANNEL_CHARS),
-                      _clean(redact(str(entry_id)[:4 * MAX_ID_CHARS]), MAX_ID_CHARS)))
+        self._insert(sql(INSERT_PICK, "?"), pick_row(entry_id, channel, int(time.time())))
 
     def record_feedback(self, entry_id: str, positive: bool, channel: str) -> None:
         """Store a 👍 or 👎 for an entry."""
-        self._insert("INSERT INTO feedback (ts, channel, entry_id, positive) VALUES (?, ?, ?, ?)",
-                     (int(time.time()), _clean(channel, MAX_CHANNEL_CHARS),
-                      _clean(redact(str(entry_id)[:4 * MAX_ID_CHARS]), MAX_ID_CHARS), 1 if positive else 0))
+        self._insert(sql(INSERT_FEEDBACK, "?"), feedback_row(entry_id, positive, channel, int(time.time())))
 
-    def _insert(self, sql: str, params: tuple[object, ...]) -> None:
+    def _insert(self, statement: str, params: tuple[object, ...]) -> None:
         with self._lock:
-            self._conn.execute(sql, params)
+            self._conn.execute(statement, params)
         if time.monotonic() - self._last_prune >= PRUNE_EVERY_SECONDS:
             try:
                 self.prune()
@@ -222,7 +188,7 @@ class Store:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 for table in TABLES:
-                    deleted += self._conn.execute(f"DELETE FROM {table} WHERE ts < ?", (cutoff,)).rowcount
+                    deleted += self._conn.execute(sql(DELETE_OLDER, "?", table), (cutoff,)).rowcount
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
@@ -232,44 +198,28 @@ class Store:
         return deleted
 
     # --- queries for editors ---------------------------------------------------------------------
-    def _since(self, days: int) -> int:
-        return int(time.time()) - max(days, 0) * DAY
+    def _all(self, template: str, days: int, table: str = "") -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._conn.execute(sql(template, "?", table), (since(days, int(time.time())),)).fetchall()
 
     def unanswered(self, days: int) -> tuple[Unanswered, ...]:
         """Unanswered questions of the last `days` days, newest first."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT text, channel, ts FROM unanswered WHERE ts >= ? ORDER BY ts DESC, id DESC",
-                (self._since(days),)).fetchall()
-        return tuple(Unanswered(*row) for row in rows)
+        return unanswered_from(self._all(SELECT_TEXTS, days, "unanswered"))
 
     def unpicked(self, days: int) -> tuple[Unanswered, ...]:
         """Messages whose "did you mean" list nobody picked from, newest first (none in a log from before v2)."""
         try:
-            with self._lock:
-                rows = self._conn.execute(
-                    "SELECT text, channel, ts FROM unpicked WHERE ts >= ? ORDER BY ts DESC, id DESC",
-                    (self._since(days),)).fetchall()
+            return unanswered_from(self._all(SELECT_TEXTS, days, "unpicked"))
         except sqlite3.OperationalError:  # a read-only look at a log written before the table existed
             return ()
-        return tuple(Unanswered(*row) for row in rows)
 
     def feedback_counts(self, days: int) -> tuple[FeedbackCount, ...]:
         """👍/👎 per entry over the last `days` days, most 👎 first."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT entry_id, SUM(positive), SUM(1 - positive) FROM feedback WHERE ts >= ? "
-                "GROUP BY entry_id ORDER BY SUM(1 - positive) DESC, SUM(positive) ASC, entry_id",
-                (self._since(days),)).fetchall()
-        return tuple(FeedbackCount(entry_id, int(up), int(down)) for entry_id, up, down in rows)
+        return feedback_from(self._all(SELECT_FEEDBACK, days))
 
     def pick_counts(self, days: int) -> tuple[tuple[str, int], ...]:
         """How often each entry was chosen from "did you mean", most first."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT entry_id, COUNT(*) FROM picks WHERE ts >= ? GROUP BY entry_id "
-                "ORDER BY COUNT(*) DESC, entry_id", (self._since(days),)).fetchall()
-        return tuple((entry_id, int(n)) for entry_id, n in rows)
+        return picks_from(self._all(SELECT_PICKS, days))
 
     def counts(self) -> dict[str, int]:
         """Rows per table (all retained rows)."""

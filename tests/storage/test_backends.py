@@ -58,6 +58,23 @@ def test_identifiers_are_redacted_before_storage(backend: tuple[str, Any]) -> No
     assert "6222021234567890" not in row.text and PHONE_TOKEN in row.text and "20000" in row.text
 
 
+def test_every_backend_cleans_channel_and_entry_id_alike(backend: tuple[str, Any]) -> None:
+    _, open_log = backend
+    with open_log() as log:  # control characters, a lone surrogate, full-width letters, a very long id
+        log.record_pick("ｃｒｅｄｉｔ\x00-report\ud800" + "x" * 500, "tele\x07gram\u200b")
+        log.record_feedback("meta-greeting\x1b[31m", True, "ｗｅｂ")
+        log.record_unanswered("附近有什么好吃的", "ｗｅｂ\x07\ud800")
+        ((pick, n),) = log.pick_counts(1)
+        (row,) = log.unanswered(1)
+        ((fb),) = log.feedback_counts(1)
+    assert pick.startswith("credit-report") and len(pick) == 100 and n == 1
+    assert not any(ord(ch) < 32 or 0xD800 <= ord(ch) <= 0xDFFF for ch in pick + fb.entry_id)
+    assert fb.entry_id.startswith("meta-greeting")
+    # NFKC, control characters dropped, a lone surrogate replaced (PostgreSQL used to refuse the whole row)
+    assert row.channel.startswith("web")
+    assert not any(ord(ch) < 32 or 0xD800 <= ord(ch) <= 0xDFFF for ch in row.channel)
+
+
 def test_several_writers_at_once_lose_nothing(backend: tuple[str, Any]) -> None:
     _, open_log = backend
     handles = [open_log() for _ in range(2)]  # two "processes" sharing one log

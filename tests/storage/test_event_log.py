@@ -185,7 +185,7 @@ def test_app_fallbacks_reach_the_log_answers_do_not(app: XinZhi, store: Store) -
 
 def test_privacy_text_matches_what_is_stored() -> None:
     from bot.core import texts
-    from bot.storage.store import MAX_TEXT_CHARS
+    from bot.storage.records import MAX_TEXT_CHARS
 
     assert f"默认 {Settings().storage.log_days} 天" in texts.PRIVACY
     assert f"最多 {MAX_TEXT_CHARS} 字" in texts.PRIVACY
