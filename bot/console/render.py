@@ -53,7 +53,7 @@ def render_reply(reply: Reply, numbered: bool = True) -> str:
     elif reply.kind is Outcome.EMPTY:
         parts.append(texts.EMPTY)
     else:
-        parts.append(texts.FALLBACK)
+        parts.append(texts.fallback(reply.channel))
     return "\n\n".join(parts)
 
 

@@ -7,14 +7,22 @@ SOURCES_SEPARATOR = "；"  # one law per item, full-width like the rest of the l
 SUGGEST_INTRO = "你是不是想问:"
 RELATED_INTRO = "相关问题:"
 
+HUMAN_HELP = (
+    "需要人工帮助:12348 公共法律服务(法律援助)热线;金融机构投诉可拨 12378;"
+    "遇到威胁或人身危险请立即拨打 110。\n"
+    "如果压力大到撑不住、想到伤害自己,请拨打 12356 心理援助热线。"
+)
+
 FALLBACK = (
     "暂时没有这个问题的答案。我只根据整理过、有出处的资料回答,不想给你一个可能不对的说法。\n\n"
     "可以这样试试:\n"
     "1. 换个说法,用一句话说清楚一个问题,例如“催收爆通讯录怎么办”“逾期多久上征信”。\n"
-    "2. 用 /topics 按分类浏览全部问题。\n\n"
-    "需要人工帮助:12348 公共法律服务(法律援助)热线;金融机构投诉可拨 12378;"
-    "遇到威胁或人身危险请立即拨打 110。\n"
-    "如果压力大到撑不住、想到伤害自己,请拨打 12356 心理援助热线。"
+    "2. 用 /topics 按分类浏览全部问题。\n\n" + HUMAN_HELP
+)
+# a decline for a question that belongs to another domain with an official line ({channel}, bot.core.negatives)
+ELSEWHERE = (
+    "这个问题不属于债务和信用常识的范围,我这里没有整理过的可靠答案。这类问题可以咨询 {channel}。\n\n"
+    "如果你的问题其实和欠款、催收或征信有关,可以换个说法再问,或用 /topics 浏览全部问题。\n\n" + HUMAN_HELP
 )
 
 EMPTY = "我没有看到文字问题。请用文字描述你遇到的情况,例如“信用卡逾期会坐牢吗”。也可以用 /topics 浏览问题。"
@@ -133,3 +141,8 @@ CALC_ASK_HINT = "把数字说清楚就能算,例如“借1万 每月还1000 还1
 AFTER_DOWN = "抱歉这条回答没帮上忙。可以看看下面的相关问题,或者换个说法再问一次。"
 EXPAND = "查看完整解答"
 ALREADY_RATED = "这条回答已经评价过了,谢谢!"
+
+
+def fallback(channel: str = "") -> str:
+    """Return the decline text: it names the official line first when the question belongs elsewhere."""
+    return ELSEWHERE.format(channel=channel) if channel else FALLBACK

@@ -231,7 +231,7 @@ def render_reply(reply: Reply) -> list[Message]:
         return [(prefix + esc(texts.SUGGEST_INTRO), InlineKeyboardMarkup(rows))]
     if reply.kind is Outcome.EMPTY:
         return [(prefix + esc(texts.EMPTY), None)]
-    return [(prefix + esc(texts.FALLBACK), InlineKeyboardMarkup([_button(texts.BROWSE_TOPICS, callbacks.for_topics(0))]))]
+    return [(prefix + esc(texts.fallback(reply.channel)), InlineKeyboardMarkup([_button(texts.BROWSE_TOPICS, callbacks.for_topics(0))]))]
 
 
 # --- topic browser -----------------------------------------------------------------------------------

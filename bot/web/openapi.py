@@ -37,7 +37,9 @@ OPENAPI: dict[str, Any] = {
                 "kind": {"enum": ["answer", "suggest", "fallback", "empty"]}, "crisis": {"type": "boolean"},
                 "entry": {"oneOf": [_ENTRY, {"type": "null"}]},
                 "suggestions": {"type": "array", "items": _LINK}, "related": {"type": "array", "items": _LINK},
-                "message": {"type": "string"}, "notice": {"type": "string"}, "disclaimer": {"type": "string"},
+                "message": {"type": "string"},
+                "channel": {"type": "string", "description": "on a fallback: the official line for the domain the question belongs to, else empty"},
+                "notice": {"type": "string"}, "disclaimer": {"type": "string"},
                 "context": {"type": "string"}}}), **_errors(400, 401, 404, 413, 422, 429)}}},
         "/api/v1/feedback": {"post": {
             "summary": "Record 👍 (helpful=true) or 👎 for an entry",

@@ -52,7 +52,7 @@ def entry_json(entry: Entry) -> dict[str, Any]:
 def reply_json(reply: Reply) -> dict[str, Any]:
     """The API's view of one reply (the context token is added by the caller)."""
     crisis = bool(reply.match and reply.match.crisis)
-    message = {Outcome.SUGGEST: texts.SUGGEST_INTRO, Outcome.FALLBACK: texts.FALLBACK,
+    message = {Outcome.SUGGEST: texts.SUGGEST_INTRO, Outcome.FALLBACK: texts.fallback(reply.channel),
                Outcome.EMPTY: texts.EMPTY}.get(reply.kind, "")
     return {
         "kind": reply.kind.value,
@@ -61,6 +61,7 @@ def reply_json(reply: Reply) -> dict[str, Any]:
         "suggestions": [link(e) for e in reply.suggestions],
         "related": [link(e) for e in reply.related[:MAX_RELATED]],
         "message": message,
+        "channel": reply.channel,
         "notice": texts.TRUNCATED if reply.truncated else "",
         "disclaimer": texts.DISCLAIMER if reply.entry is not None else "",
     }

@@ -82,6 +82,14 @@ def test_unanswered_question_gets_fallback_and_is_logged_redacted(app: XinZhi, s
     assert [u.channel for u in store.unanswered(1)] == ["console"]
 
 
+def test_a_question_from_another_domain_is_declined_with_its_official_line(app: XinZhi, store: Store) -> None:
+    _, out = chat(app, "股票亏了怎么办\n网购退货商家不给退怎么办\n")
+    assert out.count("这个问题不属于债务和信用常识的范围") == 2 and texts.FALLBACK not in out
+    assert "12386(中国证监会服务热线" in out and "12315(市场监管投诉举报" in out
+    assert "12348" in out and "/topics" in out  # still a decline: the general help lines follow
+    assert len(store.unanswered(1)) == 2
+
+
 def test_crisis_message_gets_the_support_answer(app: XinZhi) -> None:
     _, out = chat(app, "欠了网贷我真的不想活了\n")
     assert out.startswith("【债务压力太大,觉得活不下去了怎么办?】")

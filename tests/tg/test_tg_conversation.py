@@ -72,6 +72,13 @@ def test_suggestions_then_pick_shows_the_answer_and_is_recorded(fake, bot, app, 
     assert app.stats()["picks"] == 1 and app.stats()["suggestions"] == 1
 
 
+def test_a_stock_question_is_declined_with_the_securities_line(fake, bot, app, event_log):
+    [decline] = fake.exchange("股票亏了怎么办")
+    assert decline["text"].startswith("这个问题不属于债务和信用常识的范围") and "12386" in decline["text"]
+    assert "12348" in decline["text"] and data(decline) == ["t:0"]
+    assert event_log.unanswered == [("股票亏了怎么办", "telegram")]
+
+
 def test_fallback_is_honest_recorded_and_offers_topics(fake, bot, app, event_log):
     [fallback] = fake.exchange(FALLBACK_Q)
     assert fallback["html"] == esc(texts.FALLBACK)

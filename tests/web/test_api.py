@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.core import texts
 from bot.web.tokens import ContextSigner
 from tests.web.conftest import SECRET, Server, make_server
 from tests.dbrows import sqlite_rows
@@ -52,8 +53,16 @@ def test_fallback_suggest_and_crisis_kinds(server: Server) -> None:
         crisis = c.post("/api/v1/ask", json={"text": "欠钱太多不想活了"}).json()
         empty = c.post("/api/v1/ask", json={"text": "   "}).json()
     assert fallback["kind"] == "fallback" and fallback["entry"] is None and "12348" in fallback["message"]
+    assert fallback["channel"] == "" and fallback["message"] == texts.FALLBACK
     assert crisis["crisis"] is True and crisis["entry"]["id"] == "support-mental-health"
     assert empty["kind"] == "empty"
+
+
+def test_a_tax_question_is_declined_with_the_tax_line(server: Server) -> None:
+    with server.client() as c:
+        tax = c.post("/api/v1/ask", json={"text": "个人所得税年度汇算怎么弄"}).json()
+    assert tax["kind"] == "fallback" and tax["channel"].startswith("12366")
+    assert tax["message"] == texts.fallback(tax["channel"]) and "12366" in tax["message"] and "12348" in tax["message"]
 
 
 def test_opening_a_suggestion_records_a_pick_and_unknown_ids_are_404(server: Server) -> None:
