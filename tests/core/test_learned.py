@@ -121,3 +121,10 @@ def test_a_bare_topic_word_gets_did_you_mean_not_an_answer(real_engine, text):
 def test_asking_what_one_term_means_is_answered(real_engine, text, entry_id):
     m = real_engine.match(text)  # one content word, but a clear question (and 714 is part of the term, not a number)
     assert m.decision is Outcome.ANSWER and m.candidates[0].id == entry_id
+
+
+@pytest.mark.parametrize("text", ["催收来我家闹怎么办", "催收人员堵门怎么办"])
+def test_coming_to_my_home_is_read_as_a_home_visit(real_engine, text):
+    match = real_engine.match(text)
+    assert "上门" in match.tokens
+    assert match.decision is Outcome.ANSWER and match.candidates[0].id == "collection-home-visit-response"
