@@ -10,6 +10,7 @@ import re
 import time
 from pathlib import Path
 from types import MappingProxyType
+from typing import Sequence
 
 from bot.core import cache
 from bot.core.analyzer import INTENT_WORDS, NUMBER_RE, Analyzer
@@ -47,6 +48,15 @@ def cached_analysis(hit: cache.Cached | None) -> dict[str, tuple[str, tuple[str,
     return {text: (fixed, tuple(tokens)) for text, fixed, tokens in rows}
 
 
+def phrasing_owners(examples: Sequence[Example]) -> dict[str, int]:
+    """Map each KB phrasing (its joined words) to the one entry it belongs to; phrasings two entries share are left out."""
+    owners: dict[str, set[int]] = {}
+    for ex in examples:
+        if not ex.negative:
+            owners.setdefault("".join(ex.tokens), set()).add(ex.label)
+    return {text: next(iter(labels)) for text, labels in owners.items() if len(labels) == 1}
+
+
 class Engine:
     """Hold an immutable index and model of one KB; `match` and `respond` are pure functions of (engine, text)."""
 
@@ -62,7 +72,7 @@ class Engine:
         key = cache.cache_key(kb.files_digest, self._params()) if kb.files_digest else ""
         hit = cache.load(key)
         self.examples = self._examples(cached_analysis(hit))
-        self._phrasings = frozenset((ex.label, "".join(ex.tokens)) for ex in self.examples if not ex.negative)
+        self._owner = phrasing_owners(self.examples)
         docs = [ex for ex in self.examples if not ex.negative]
         self.index = LexicalIndex([ex.label for ex in docs], [ex.tokens for ex in docs], len(kb.entries),
                                   self.analyzer.domain_terms)
@@ -160,6 +170,10 @@ class Engine:
             others = [c for c in candidates if c.id != CRISIS_ENTRY_ID]
             return Match(Outcome.ANSWER, (Candidate(crisis_entry, 1.0), *others), tokens, normalized, crisis=True,
                          coverage=coverage, explain=explain)
+        if candidates and self._owner.get("".join(tokens)) == self._entry_index[candidates[0].id]:
+            # one of the top entry's own phrasings: the editors said what answers it (calibration, which holds
+            # every phrasing out, speaks for unseen messages only)
+            return Match(Outcome.ANSWER, tuple(candidates), tokens, normalized, coverage=coverage, explain=explain)
         if not candidates or all(t in INTENT_WORDS for t in tokens):
             decision = Outcome.FALLBACK
         else:
@@ -184,7 +198,7 @@ class Engine:
         content = [t for t in tokens if t not in INTENT_WORDS and not NUMBER_RE.fullmatch(t)]
         if len(content) >= self.settings.min_answer_words:
             return False
-        return (self._entry_index[top.id], "".join(tokens)) not in self._phrasings
+        return self._owner.get("".join(tokens)) != self._entry_index[top.id]
 
     def _crisis(self, text: str | None, normalized: str, fixed: str) -> bool:
         """Check the whole message, also with spaces and invisible characters between letters removed."""

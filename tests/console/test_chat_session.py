@@ -82,8 +82,10 @@ def test_unanswered_question_gets_fallback_and_is_logged_redacted(app: XinZhi, s
     assert [u.channel for u in store.unanswered(1)] == ["console"]
 
 
-def test_a_question_from_another_domain_is_declined_with_its_official_line(app: XinZhi, store: Store) -> None:
-    _, out = chat(app, "股票亏了怎么办\n网购退货商家不给退怎么办\n")
+def test_a_question_from_another_domain_is_declined_with_its_official_line(app: XinZhi, store: Store,
+                                                                         real_engine) -> None:
+    real = XinZhi(app.settings, engine=real_engine, log=store)  # the shipped KB and its out_of_scope.yaml
+    _, out = chat(real, "股票亏了怎么办\n网购退货商家不给退怎么办\n")
     assert out.count("这个问题不属于债务和信用常识的范围") == 2 and texts.FALLBACK not in out
     assert "12386(中国证监会服务热线" in out and "12315(市场监管投诉举报" in out
     assert "12348" in out and "/topics" in out  # still a decline: the general help lines follow
