@@ -144,3 +144,9 @@ def test_every_phrasing_an_editor_wrote_is_answered_by_its_entry_even_in_a_tiny_
                 assert match.decision is Outcome.SUGGEST
                 continue
             assert match.decision is Outcome.ANSWER and match.candidates[0].id == entry.id, text
+
+
+def test_a_collector_coming_tomorrow_is_first_a_home_visit_not_an_impersonation(real_engine):
+    match = real_engine.match("救命 催收说明天来我家")  # a case from the matcher issue
+    assert not match.crisis and match.decision is not Outcome.FALLBACK
+    assert match.candidates[0].id == "collection-home-visit-response"
