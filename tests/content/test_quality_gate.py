@@ -25,16 +25,16 @@ def test_eval_set_is_big_and_covers_every_topic(real_engine):
 
 def test_answer_accuracy_gate(report):
     # the calibrated engine answers only when cross-validation says it is very likely right
-    # (measured 0.557 on the 102-topic KB with three rounds of harvested real questions, 0.585 before them: the
+    # (measured 0.566 on the 102-topic KB with four rounds of harvested real questions, 0.585 before them: the
     # KB now declines more near-domain questions and suggests for one-word topics; most of the rest get suggestions)
     assert report.metrics["answer_accuracy"] >= 0.53
 
 
 def test_helpful_rate_gate(report):
-    # the right entry is answered or among the suggestions (measured 0.871). It was 0.924 before the KB learned
-    # ~550 real near-domain questions to decline (three harvest rounds): suggestions need more belief, and
-    # declines rose (below; on real borrower questions 0.44 -> about 0.8)
-    assert report.metrics["helpful_rate"] >= 0.84
+    # the right entry is answered or among the suggestions (measured 0.804). It was 0.924 before the KB learned
+    # ~710 real near-domain questions to decline (four harvest rounds): suggestions need more belief, and
+    # declines rose (below; on real borrower questions 0.44 -> about 0.9)
+    assert report.metrics["helpful_rate"] >= 0.78
 
 
 def test_wrong_answer_rate_gate(report):
@@ -49,7 +49,7 @@ def test_cross_validation_over_the_kb_meets_its_targets(real_engine):
     cv = real_engine.cv_summary  # held-out KB phrasings + out_of_scope.yaml negatives
     assert cv["top1"] >= 0.75 and cv["top3"] >= 0.90
     assert cv["wrong"] <= 0.035  # the calibration target is 0.03 (bot/core/settings.py)
-    assert cv["negatives_declined"] >= 0.865  # the calibration target is 0.875 (measured 0.876)
+    assert cv["negatives_declined"] >= 0.885  # the calibration target is 0.90 (measured 0.901)
 
 
 def test_almost_no_alternate_is_stolen_by_another_entry(real_engine):
