@@ -376,8 +376,10 @@ def load_kb(root: str | Path) -> KnowledgeBase:
     synonyms = _optional(root, "synonyms.yaml", lambda p: _load_synonyms(p, errors), {})
     stopwords = frozenset(_optional(root, "stopwords.txt", lambda p: _load_word_list(p, errors), ()))
     crisis = _optional(root, "crisis.txt", lambda p: _load_word_list(p, errors), ())
-    negatives_file = root / NEGATIVES_FILE if (root / NEGATIVES_FILE).is_file() else bundled_negatives()
-    negatives = load_negatives(negatives_file, errors.add) if negatives_file else ()
+    own_negatives = (root / NEGATIVES_FILE).is_file()
+    negatives_file = root / NEGATIVES_FILE if own_negatives else bundled_negatives()
+    # another KB borrows the bundled negatives, but not the groups that are only gaps of the bundled KB's coverage
+    negatives = load_negatives(negatives_file, errors.add, keep_kb_gaps=own_negatives) if negatives_file else ()
     if errors.errors:
         # the cause first: files that could not be parsed, then everything else in file order
         raise KBValidationError(sorted(errors.errors, key=lambda e: e.file not in errors.unparsed))

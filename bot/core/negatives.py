@@ -39,8 +39,13 @@ def bundled_negatives() -> Path | None:
     return None
 
 
-def load_negatives(path: Path, error: Callable[[Path, int, str], None]) -> tuple[Negative, ...]:
-    """Parse out_of_scope.yaml: `groups: [{domain, channel?, questions: [...]}]`; report problems via `error`."""
+def load_negatives(path: Path, error: Callable[[Path, int, str], None],
+                   keep_kb_gaps: bool = True) -> tuple[Negative, ...]:
+    """Parse out_of_scope.yaml: `groups: [{domain, channel?, kb_gap?, questions: [...]}]`; report problems via `error`.
+
+    A group with `kb_gap: true` holds debt questions that are out of scope only because this KB has no topic for
+    them; `keep_kb_gaps=False` leaves those out (for a KB that borrows the bundled file and may cover them).
+    """
     try:
         node = yaml.compose(path.read_text(encoding="utf-8"))
     except yaml.MarkedYAMLError as exc:
@@ -64,11 +69,16 @@ def load_negatives(path: Path, error: Callable[[Path, int, str], None]) -> tuple
             error(path, line, "each group must be a mapping with domain, channel and questions")
             continue
         keys = {k.value for k, _ in group.value if isinstance(k, yaml.ScalarNode)}
-        for unknown in sorted(keys - {"domain", "channel", "questions"}):
+        for unknown in sorted(keys - {"domain", "channel", "kb_gap", "questions"}):
             error(path, line, f"unknown field '{unknown}' in an out-of-scope group")
         domain = _scalar(_value(group, "domain"))
         channel = _scalar(_value(group, "channel"))
         questions = _value(group, "questions")
+        kb_gap = _scalar(_value(group, "kb_gap")).lower()
+        if kb_gap not in {"", "true", "false"}:
+            error(path, _line(_value(group, "kb_gap"), line), f"kb_gap must be true or false, got {kb_gap!r}")
+        if kb_gap == "true" and not keep_kb_gaps:
+            continue
         if not domain:
             error(path, line, "group has no 'domain'")
         if channel and channel not in CHANNELS:
