@@ -19,7 +19,7 @@ Cached = tuple[dict[str, np.ndarray], dict[str, Any]]  # (arrays, JSON metadata)
 CACHE_ENV = "XINZHI_CACHE_DIR"  # set to a folder to move the cache; "off" disables it
 CORE_DIR = Path(__file__).resolve().parent
 CODE_FILES = ("analyzer.py", "normalize.py", "features.py", "index.py", "learned.py", "scoring.py",
-              "decide.py", "calibrate.py", "cache.py", "negatives.py", "loader.py")
+              "decide.py", "calibrate.py", "cache.py", "negatives.py", "loader.py", "engine.py")
 
 
 def files_digest(root: Path, *extra: Path | None) -> str:

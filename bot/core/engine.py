@@ -48,11 +48,15 @@ def cached_analysis(hit: cache.Cached | None) -> dict[str, tuple[str, tuple[str,
     return {text: (fixed, tuple(tokens)) for text, fixed, tokens in rows}
 
 
-def phrasing_owners(examples: Sequence[Example]) -> dict[str, int]:
-    """Map each KB phrasing (its joined words) to the one entry it belongs to; phrasings two entries share are left out."""
+def phrasing_owners(examples: Sequence[Example], entries: Sequence[Entry]) -> dict[str, int]:
+    """Map each question and alternate an editor wrote (its joined words) to its one entry.
+
+    Phrasings two entries share are left out, and so are the clauses cut from a question (会有什么影响 alone
+    is no question of the student-loan entry).
+    """
     owners: dict[str, set[int]] = {}
     for ex in examples:
-        if not ex.negative:
+        if not ex.negative and (ex.text == entries[ex.label].question or ex.text in entries[ex.label].alternates):
             owners.setdefault("".join(ex.tokens), set()).add(ex.label)
     return {text: next(iter(labels)) for text, labels in owners.items() if len(labels) == 1}
 
@@ -72,7 +76,7 @@ class Engine:
         key = cache.cache_key(kb.files_digest, self._params()) if kb.files_digest else ""
         hit = cache.load(key)
         self.examples = self._examples(cached_analysis(hit))
-        self._owner = phrasing_owners(self.examples)
+        self._owner = phrasing_owners(self.examples, kb.entries)
         docs = [ex for ex in self.examples if not ex.negative]
         self.index = LexicalIndex([ex.label for ex in docs], [ex.tokens for ex in docs], len(kb.entries),
                                   self.analyzer.domain_terms)
@@ -98,10 +102,14 @@ class Engine:
         return out
 
     def _examples(self, analyzed: dict[str, tuple[str, tuple[str, ...]]]) -> tuple[Example, ...]:
+        """Analyze every labelled text; a clause cut from a question must name a KB term to teach anything."""
         out: list[Example] = []
+        entries = self.kb.entries
         for label, text in self._texts():
             fixed, tokens = analyzed.get(text) or self.analyzer.analyze(normalize(text))
-            out.append(Example(label, text, tokens, fixed))
+            written = label < 0 or text == entries[label].question or text in entries[label].alternates
+            if written or any(t in self.analyzer.domain_terms for t in tokens):  # not 需要什么条件 / 存多少合适
+                out.append(Example(label, text, tokens, fixed))
         return tuple(out)
 
     def _params(self) -> dict[str, object]:

@@ -166,3 +166,12 @@ def test_a_collector_coming_tomorrow_is_first_a_home_visit_not_an_impersonation(
     match = real_engine.match("救命 催收说明天来我家")  # a case from the matcher issue
     assert not match.crisis and match.decision is not Outcome.FALLBACK
     assert match.candidates[0].id == "collection-home-visit-response"
+
+
+@pytest.mark.parametrize("text", ["会有什么影响", "存多少合适", "有上限吗"])
+def test_a_clause_cut_from_a_question_is_not_answered_on_its_own(real_engine, text):
+    # "助学贷款逾期了怎么办?会有什么影响?": the second clause names no topic, so it is neither a training example
+    # nor one of the entry's own phrasings
+    assert real_engine.match(text).decision is not Outcome.ANSWER
+    texts_seen = {ex.text for ex in real_engine.examples}
+    assert text not in texts_seen
