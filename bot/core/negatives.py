@@ -47,7 +47,7 @@ def load_negatives(path: Path, error: Callable[[Path, int, str], None],
     them; `keep_kb_gaps=False` leaves those out (for a KB that borrows the bundled file and may cover them).
     """
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"))
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         error(path, mark.line + 1 if mark else 1, f"YAML syntax error: {exc.problem or exc.context}")
