@@ -35,6 +35,7 @@ class Example:
     text: str
     tokens: tuple[str, ...]
     fixed: str  # the homophone-corrected text the features are taken from
+    written: bool = True  # an editor wrote it (False: a clause cut from a canonical question)
 
     @cached_property
     def feats(self) -> tuple[str, ...]:

@@ -48,7 +48,7 @@ def cached_analysis(hit: cache.Cached | None) -> dict[str, tuple[str, tuple[str,
     return {text: (fixed, tuple(tokens)) for text, fixed, tokens in rows}
 
 
-def phrasing_owners(examples: Sequence[Example], entries: Sequence[Entry]) -> dict[str, int]:
+def phrasing_owners(examples: Sequence[Example]) -> dict[str, int]:
     """Map each question and alternate an editor wrote (its joined words) to its one entry.
 
     Phrasings two entries share are left out, and so are the clauses cut from a question (会有什么影响 alone
@@ -56,7 +56,7 @@ def phrasing_owners(examples: Sequence[Example], entries: Sequence[Entry]) -> di
     """
     owners: dict[str, set[int]] = {}
     for ex in examples:
-        if not ex.negative and (ex.text == entries[ex.label].question or ex.text in entries[ex.label].alternates):
+        if not ex.negative and ex.written:
             owners.setdefault("".join(ex.tokens), set()).add(ex.label)
     return {text: next(iter(labels)) for text, labels in owners.items() if len(labels) == 1}
 
@@ -76,7 +76,7 @@ class Engine:
         key = cache.cache_key(kb.files_digest, self._params()) if kb.files_digest else ""
         hit = cache.load(key)
         self.examples = self._examples(cached_analysis(hit))
-        self._owner = phrasing_owners(self.examples, kb.entries)
+        self._owner = phrasing_owners(self.examples)
         docs = [ex for ex in self.examples if not ex.negative]
         self.index = LexicalIndex([ex.label for ex in docs], [ex.tokens for ex in docs], len(kb.entries),
                                   self.analyzer.domain_terms)
@@ -89,27 +89,28 @@ class Engine:
         logger.debug("engine built in %.2f s", time.perf_counter() - start)
 
     # --- build ---------------------------------------------------------------------------------------
-    def _texts(self) -> list[tuple[int, str]]:
-        """Every labelled text: each entry's phrasings, then the negatives (label -group-1)."""
-        out: list[tuple[int, str]] = []
+    def _texts(self) -> list[tuple[int, str, bool]]:
+        """Every labelled text and whether an editor wrote it: each entry's phrasings and the clauses cut from its
+        question, then the negatives (label -group-1)."""
+        out: list[tuple[int, str, bool]] = []
         for i, entry in enumerate(self.kb.entries):
-            for text in dict.fromkeys((entry.question, *entry.alternates, *question_clauses(entry.question))):
-                out.append((i, text))
+            written = dict.fromkeys((entry.question, *entry.alternates))
+            out.extend((i, text, True) for text in written)
+            clauses = dict.fromkeys(question_clauses(entry.question))
+            out.extend((i, text, False) for text in clauses if text not in written)
         groups = {d: g for g, d in enumerate(dict.fromkeys(n.domain for n in self.kb.negatives))}
         self._groups = tuple(groups)
         self._group_channel = {groups[n.domain]: n.channel for n in self.kb.negatives}
-        out.extend((-groups[n.domain] - 1, n.text) for n in self.kb.negatives)
+        out.extend((-groups[n.domain] - 1, n.text, True) for n in self.kb.negatives)
         return out
 
     def _examples(self, analyzed: dict[str, tuple[str, tuple[str, ...]]]) -> tuple[Example, ...]:
         """Analyze every labelled text; a clause cut from a question must name a KB term to teach anything."""
         out: list[Example] = []
-        entries = self.kb.entries
-        for label, text in self._texts():
+        for label, text, written in self._texts():
             fixed, tokens = analyzed.get(text) or self.analyzer.analyze(normalize(text))
-            written = label < 0 or text == entries[label].question or text in entries[label].alternates
             if written or any(t in self.analyzer.domain_terms for t in tokens):  # not 需要什么条件 / 存多少合适
-                out.append(Example(label, text, tokens, fixed))
+                out.append(Example(label, text, tokens, fixed, written))
         return tuple(out)
 
     def _params(self) -> dict[str, object]:
@@ -189,7 +190,7 @@ class Engine:
             if decision is Outcome.ANSWER and len(candidates) > 1 and \
                     candidates[0].score - candidates[1].score < s.min_margin:
                 decision = Outcome.SUGGEST  # configured caution: a close runner-up means "did you mean"
-            elif decision is Outcome.ANSWER and self._names_a_topic(tokens, candidates[0]):
+            elif decision is Outcome.ANSWER and self._names_a_topic(tokens):
                 decision = Outcome.SUGGEST
             elif decision is Outcome.SUGGEST and raw.oos_beats_entries:
                 decision = Outcome.FALLBACK  # an out-of-scope class is likelier than every entry
@@ -199,14 +200,12 @@ class Engine:
         return Match(decision, tuple(candidates), tokens, normalized, coverage=coverage, channel=channel,
                      explain=explain)
 
-    def _names_a_topic(self, tokens: tuple[str, ...], top: Candidate) -> bool:
-        """Too few content words to pick one answer, not a "what is X" question, and not one of the top's phrasings."""
+    def _names_a_topic(self, tokens: tuple[str, ...]) -> bool:
+        """Too few content words to pick one answer, and not a "what is X" question."""
         if any(t in DEFINITION_WORDS for t in tokens):
             return False  # 714高炮是什么, 什麼是套路貸: one term, but a clear question about what it is
         content = [t for t in tokens if t not in INTENT_WORDS and not NUMBER_RE.fullmatch(t)]
-        if len(content) >= self.settings.min_answer_words:
-            return False
-        return self._owner.get("".join(tokens)) != self._entry_index[top.id]
+        return len(content) < self.settings.min_answer_words  # the top's own phrasings were answered before this
 
     def _crisis(self, text: str | None, normalized: str, fixed: str) -> bool:
         """Check the whole message, also with spaces and invisible characters between letters removed."""
