@@ -32,8 +32,8 @@ class MatchSettings:
     min_margin: float = 0.02
     # configured caution (XINZHI_MIN_ANSWER_WORDS): a message with fewer content words than this (question words
     # and numbers don't count: 逾期, 还不上, 催收怎么办) names a topic rather than asking a question, and gets
-    # "did you mean" unless it is one of the top entry's own phrasings or asks what the term is (714高炮是什么). Cross-validation has almost no one-word
-    # phrasings, so the calibrated decision is least reliable exactly there.
+    # "did you mean" unless it is one of the top entry's own phrasings or asks what the term is (714高炮是什么).
+    # Cross-validation has almost no one-word phrasings, so the calibrated decision is least reliable there.
     min_answer_words: int = 2
     # XINZHI_MIN_SUGGEST_SCORE: an entry is shown as a suggestion (or inline) only if its share of belief is at
     # least this fraction of the top one's; XINZHI_MIN_ANSWER_SCORE / _COVERAGE: kept for compatibility (unused)

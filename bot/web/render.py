@@ -52,8 +52,8 @@ def entry_json(entry: Entry) -> dict[str, Any]:
 def reply_json(reply: Reply) -> dict[str, Any]:
     """The API's view of one reply (the context token is added by the caller)."""
     crisis = bool(reply.match and reply.match.crisis)
-    message = {Outcome.SUGGEST: texts.SUGGEST_INTRO, Outcome.FALLBACK: texts.fallback(reply.channel),
-               Outcome.EMPTY: texts.EMPTY}.get(reply.kind, "")
+    message = texts.fallback(reply.channel) if reply.kind is Outcome.FALLBACK else \
+        {Outcome.SUGGEST: texts.SUGGEST_INTRO, Outcome.EMPTY: texts.EMPTY}.get(reply.kind, "")
     return {
         "kind": reply.kind.value,
         "crisis": crisis,
