@@ -109,7 +109,7 @@ def render_explain(reply: Reply) -> str:
     x = match.explain
     if x:
         lines.append(f"learned: P(answer right) {x['p_answer']:.3f} (answers from {x['answer_at']:.3f}), "
-                     f"P(right one suggested) {x['p_helpful']:.3f} (suggests from {x['suggest_at']:.3f}), "
+                     f"P(in scope) {x['p_in_scope']:.3f} (suggests from {x['suggest_at']:.3f}), "
                      f"out of scope {x['out_of_scope']:.3f}" + (f"; channel {match.channel}" if match.channel else ""))
     for c in match.candidates[:5]:
         extra = f"  learned {x['learned'].get(c.id, 0.0):.3f} lexical {x['lexical'].get(c.id, 0.0):.3f}" if x else ""

@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from bot.core import learned
-from bot.core.decide import Decider, fit_decider
+from bot.core.decide import Decider, Guards, fit_decider, guards_for, served
 from bot.core.features import text_features
 from bot.core.index import LexicalIndex
 from bot.core.scoring import ClassMap, Raw, oos_label, rank, raw_scores
@@ -24,7 +24,7 @@ from bot.core.settings import MatchSettings
 logger = logging.getLogger(__name__)
 
 LEXICAL_WEIGHTS = (0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0)  # candidates for the lexical share of the mixed score
-CV_MAX_ITEMS = 6000  # hold out at most this many examples in all (large KBs: a seeded sample; the real KB has ~4,400)
+CV_MAX_ITEMS = 8000  # hold out at most this many examples in all (large KBs: a seeded sample; the real KB has ~6,000)
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def calibrate(rows: Sequence[HeldOut], examples: Sequence[Example], settings: Ma
     """Choose the lexical weight and fit the decision on held-out predictions; return a CV summary too."""
     scores = top1(rows, examples, LEXICAL_WEIGHTS)
     weight = max(LEXICAL_WEIGHTS, key=lambda w: (round(scores[w], 4), -w))
-    feats, correct, helpful, negative = [], [], [], []
+    feats, correct, helpful, negative, rules = [], [], [], [], []
     for r in rows:
         ex = examples[r.example]
         ranking = rank(r.raw, weight, limit=settings.max_suggestions)
@@ -151,13 +151,15 @@ def calibrate(rows: Sequence[HeldOut], examples: Sequence[Example], settings: Ma
         correct.append(not ex.negative and bool(ids) and ids[0] == ex.label)
         helpful.append(not ex.negative and ex.label in ids)
         negative.append(ex.negative)
+        rules.append(guards_for(ranking.score, r.raw.oos_beats_entries, ex.tokens, settings.min_margin,
+                                settings.min_answer_words))
     x = np.array(feats)
     c, h, neg = np.array(correct), np.array(helpful), np.array(negative)
-    decider = fit_decider(x, c, h, neg, settings.target_wrong_rate, settings.target_oos_decline,
+    guards = Guards.stack(rules)
+    decider = fit_decider(x, c, neg, guards, settings.target_wrong_rate, settings.target_oos_decline,
                           settings.negatives_share)
     pa, ph = decider.batch(x)
-    answered = pa >= decider.answer_at
-    suggested = ~answered & (ph >= decider.suggest_at)
+    answered, suggested = served(pa, ph, decider.answer_at, decider.suggest_at, guards)
     ins = ~neg
     summary = {
         "cv_items": float(len(rows)), "cv_negatives": float(neg.sum()), "lexical_weight": weight,

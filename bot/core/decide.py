@@ -1,18 +1,69 @@
 """Decide answer / suggest / decline with two small logistic models calibrated on cross-validation.
 
-`answer` head: P(the top entry is right). `helpful` head: P(the right entry is among the first suggestions).
+`answer` head: P(the top entry is right). `in_scope` head: P(the KB covers the message at all), which decides
+between "did you mean" and an honest decline (a message the KB covers is worth suggestions even when the
+right entry is not first).
 Both read scoring.FEATURE_NAMES and are fitted with numpy (Newton steps), so no scikit-learn is needed here.
+The served decision also applies a few fixed rules (`Guards`); the bars are chosen with those rules applied, so
+the calibrated rates are the rates of what users get.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
+from bot.core.analyzer import INTENT_WORDS, NUMBER_RE
 from bot.core.model import Outcome
 
 L2 = 1.0  # ridge penalty of the decision heads (on standardized features)
 MIN_ANSWER_PROB = 0.5  # never answer when the top entry is more likely wrong than right
+# words that make a one-term message a question about what the term is (the too-short rule does not apply)
+DEFINITION_WORDS = frozenset({"什么", "啥", "什么意思", "意思", "含义", "定义", "是啥"})
+
+
+@dataclass(frozen=True)
+class Guards:
+    """The served decision's fixed rules, one flag per message (arrays of the same length)."""
+
+    no_topic: np.ndarray  # nothing ranked, or only question words (怎么办): decline
+    close_call: np.ndarray  # the runner-up is within min_margin: "did you mean", never a direct answer
+    too_short: np.ndarray  # too few content words to pick one answer (逾期, 征信): "did you mean"
+    oos_beats: np.ndarray  # an out-of-scope class is likelier than every entry: decline, whatever the bars say
+
+    @classmethod
+    def stack(cls, rows: Sequence["Guards"]) -> "Guards":
+        """Join one-message guards into arrays over many messages."""
+        return cls(*(np.concatenate([getattr(g, f) for g in rows]) if rows else np.zeros(0, dtype=bool)
+                     for f in ("no_topic", "close_call", "too_short", "oos_beats")))
+
+
+def names_a_topic(tokens: Sequence[str], min_words: int) -> bool:
+    """Too few content words to pick one answer, and not a "what is X" question."""
+    if any(t in DEFINITION_WORDS for t in tokens):
+        return False  # 714高炮是什么, 什麼是套路貸: one term, but a clear question about what it is
+    content = [t for t in tokens if t not in INTENT_WORDS and not NUMBER_RE.fullmatch(t)]
+    return len(content) < min_words
+
+
+def guards_for(shares: np.ndarray, oos_beats: bool, tokens: Sequence[str], min_margin: float,
+               min_words: int) -> Guards:
+    """The rules' flags for one message, from its ranked shares of belief and its words."""
+    no_topic = not len(shares) or all(t in INTENT_WORDS for t in tokens)
+    close = len(shares) > 1 and float(shares[0] - shares[1]) < min_margin
+    flag = lambda b: np.array([bool(b)])  # noqa: E731
+    return Guards(flag(no_topic), flag(close), flag(names_a_topic(tokens, min_words)), flag(oos_beats))
+
+
+def served(p_answer: np.ndarray, p_in_scope: np.ndarray, answer_at: float, suggest_at: float,
+           guards: Guards) -> tuple[np.ndarray, np.ndarray]:
+    """Return (answered, suggested) masks: the bars, then the rules."""
+    blocked = guards.no_topic | guards.oos_beats
+    over = (p_answer >= answer_at) & ~blocked
+    answered = over & ~guards.close_call & ~guards.too_short
+    suggested = (over & ~answered) | (~over & ~blocked & (p_in_scope >= suggest_at))
+    return answered, suggested
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = L2, steps: int = 30) -> np.ndarray:
@@ -40,16 +91,16 @@ class Decider:
     mean: np.ndarray
     scale: np.ndarray
     answer_w: np.ndarray
-    helpful_w: np.ndarray
+    in_scope_w: np.ndarray
     answer_at: float  # answer when P(top is right) >= this
-    suggest_at: float  # otherwise suggest when P(right one is suggested) >= this; else decline
+    suggest_at: float  # otherwise suggest when P(in scope) >= this; else decline
 
     def probabilities(self, features: np.ndarray) -> tuple[float, float]:
         """Return (P(top is right), P(right entry among the suggestions))."""
         z = (np.atleast_2d(features) - self.mean) / self.scale
         zb = np.hstack([np.ones((len(z), 1)), z])
         pa = 1.0 / (1.0 + np.exp(-np.clip(zb @ self.answer_w, -30, 30)))
-        ph = 1.0 / (1.0 + np.exp(-np.clip(zb @ self.helpful_w, -30, 30)))
+        ph = 1.0 / (1.0 + np.exp(-np.clip(zb @ self.in_scope_w, -30, 30)))
         return float(pa[0]), float(ph[0])
 
     def batch(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -57,25 +108,24 @@ class Decider:
         z = (features - self.mean) / self.scale
         zb = np.hstack([np.ones((len(z), 1)), z])
         return (1.0 / (1.0 + np.exp(-np.clip(zb @ self.answer_w, -30, 30))),
-                1.0 / (1.0 + np.exp(-np.clip(zb @ self.helpful_w, -30, 30))))
+                1.0 / (1.0 + np.exp(-np.clip(zb @ self.in_scope_w, -30, 30))))
 
-    def decide(self, p_answer: float, p_helpful: float, answer_at: float | None = None,
+    def decide(self, p_answer: float, p_in_scope: float, guards: Guards, answer_at: float | None = None,
                suggest_at: float | None = None) -> Outcome:
-        """Answer, suggest or decline; explicit bars override the calibrated ones."""
-        if p_answer >= (self.answer_at if answer_at is None else answer_at):
-            return Outcome.ANSWER
-        if p_helpful >= (self.suggest_at if suggest_at is None else suggest_at):
-            return Outcome.SUGGEST
-        return Outcome.FALLBACK
+        """Answer, suggest or decline one message; explicit bars override the calibrated ones."""
+        answered, suggested = served(np.array([p_answer]), np.array([p_in_scope]),
+                                     self.answer_at if answer_at is None else answer_at,
+                                     self.suggest_at if suggest_at is None else suggest_at, guards)
+        return Outcome.ANSWER if answered[0] else Outcome.SUGGEST if suggested[0] else Outcome.FALLBACK
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        return {"d_mean": self.mean, "d_scale": self.scale, "d_answer": self.answer_w, "d_helpful": self.helpful_w,
+        return {"d_mean": self.mean, "d_scale": self.scale, "d_answer": self.answer_w, "d_in_scope": self.in_scope_w,
                 "d_bars": np.array([self.answer_at, self.suggest_at])}
 
     @classmethod
     def from_arrays(cls, a: dict[str, np.ndarray]) -> "Decider":
         bars = a["d_bars"]
-        return cls(a["d_mean"], a["d_scale"], a["d_answer"], a["d_helpful"], float(bars[0]), float(bars[1]))
+        return cls(a["d_mean"], a["d_scale"], a["d_answer"], a["d_in_scope"], float(bars[0]), float(bars[1]))
 
 
 def weighted_rate(mask: np.ndarray, weight: np.ndarray) -> float:
@@ -83,9 +133,9 @@ def weighted_rate(mask: np.ndarray, weight: np.ndarray) -> float:
     return float(weight[mask].sum()) / total if total > 0 else 0.0
 
 
-def fit_decider(features: np.ndarray, correct: np.ndarray, helpful: np.ndarray, negative: np.ndarray,
+def fit_decider(features: np.ndarray, correct: np.ndarray, negative: np.ndarray, guards: Guards,
                 target_wrong: float, target_decline: float, negatives_share: float) -> Decider:
-    """Fit both heads on CV rows and choose the bars.
+    """Fit both heads on CV rows and choose the bars, with the served rules applied.
 
     answer_at: the lowest bar at which answers that would be wrong (wrong entry, or any answer to a negative)
     stay <= target_wrong of all rows, negatives weighted to `negatives_share` of the mass.
@@ -102,23 +152,25 @@ def fit_decider(features: np.ndarray, correct: np.ndarray, helpful: np.ndarray, 
     scale[scale < 1e-9] = 1.0
     z = (features - mean) / scale
     answer_w = fit_logistic(z, correct.astype(float), weight)
-    helpful_w = fit_logistic(z, helpful.astype(float), weight)
-    probe = Decider(mean, scale, answer_w, helpful_w, 1.0, 1.0)
+    in_scope_w = fit_logistic(z, (~negative).astype(float), weight)
+    probe = Decider(mean, scale, answer_w, in_scope_w, 1.0, 1.0)
     pa, ph = probe.batch(features)
+    blocked = guards.no_topic | guards.oos_beats  # declined whatever the bars say
+    answerable = ~blocked & ~guards.close_call & ~guards.too_short  # the bar alone can make these answers
     answer_at = 1.0
     for t in np.unique(pa)[::-1]:  # lower the bar while the wrong-answer rate stays within target
-        wrong = (pa >= t) & ~correct
+        wrong = (pa >= t) & answerable & ~correct
         if weighted_rate(wrong, weight) > target_wrong:
             break
         answer_at = float(t)
     answer_at = max(answer_at, MIN_ANSWER_PROB)
-    answered = pa >= answer_at
-    neg_idx = negative & ~answered
+    over = (pa >= answer_at) & ~blocked  # answered, or turned into suggestions by a rule
+    open_ = ~over & ~blocked  # the suggest bar decides these
     suggest_at = 1.0
     if n_neg:
-        allowed = (1.0 - target_decline) * n_neg - int((negative & answered).sum())
-        cand = np.sort(ph[neg_idx])[::-1]
+        allowed = (1.0 - target_decline) * n_neg - int((negative & over).sum())
+        cand = np.sort(ph[negative & open_])[::-1]
         k = int(np.floor(max(allowed, 0.0)))  # this many unanswered negatives may still get suggestions
         suggest_at = float(cand[k] + 1e-9) if k < len(cand) else float(cand[-1]) if len(cand) else 0.5
         suggest_at = min(max(suggest_at, 1e-6), 1.0)
-    return Decider(mean, scale, answer_w, helpful_w, answer_at, suggest_at)
+    return Decider(mean, scale, answer_w, in_scope_w, answer_at, suggest_at)

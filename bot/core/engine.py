@@ -13,9 +13,9 @@ from types import MappingProxyType
 from typing import Sequence
 
 from bot.core import cache
-from bot.core.analyzer import INTENT_WORDS, NUMBER_RE, Analyzer
+from bot.core.analyzer import Analyzer
 from bot.core.calibrate import Example, Fitted
-from bot.core.decide import Decider
+from bot.core.decide import Decider, guards_for
 from bot.core.features import text_features
 from bot.core.index import LexicalIndex
 from bot.core.learned import LinearModel
@@ -32,8 +32,6 @@ logger = logging.getLogger(__name__)
 CRISIS_ENTRY_ID = "support-mental-health"
 CLAUSE_RE = re.compile(r"[??]")
 MIN_CLAUSE_CHARS = 4
-# words that make a one-term message a question about what the term is (settings.min_answer_words does not apply)
-DEFINITION_WORDS = frozenset({"什么", "啥", "什么意思", "意思", "含义", "定义", "是啥"})
 
 
 def question_clauses(question: str) -> tuple[str, ...]:
@@ -116,7 +114,8 @@ class Engine:
     def _params(self) -> dict[str, object]:
         s = self.settings
         return {"folds": s.cv_folds, "wrong": s.target_wrong_rate, "decline": s.target_oos_decline,
-                "neg_share": s.negatives_share, "max_suggestions": s.max_suggestions}
+                "neg_share": s.negatives_share, "max_suggestions": s.max_suggestions, "min_margin": s.min_margin,
+                "min_answer_words": s.min_answer_words}
 
     def _load_or_fit(self, key: str, hit: cache.Cached | None) -> Fitted:
         """Use the cached model for these KB files and this code, or train and cache one."""
@@ -163,9 +162,9 @@ class Engine:
         entries = self.kb.entries
         candidates = [Candidate(entries[int(e)], round(float(min(max(sc, 0.0), 1.0)), 4))
                       for e, sc in zip(ranking.entries, ranking.score)]
-        p_answer, p_helpful = self.decider.probabilities(ranking.features)
+        p_answer, p_in_scope = self.decider.probabilities(ranking.features)
         explain = MappingProxyType({
-            "p_answer": round(p_answer, 4), "p_helpful": round(p_helpful, 4),
+            "p_answer": round(p_answer, 4), "p_in_scope": round(p_in_scope, 4),
             "answer_at": round(s.answer_at if s.answer_at is not None else self.decider.answer_at, 4),
             "suggest_at": round(s.suggest_at if s.suggest_at is not None else self.decider.suggest_at, 4),
             "features": MappingProxyType({n: round(float(v), 4) for n, v in zip(FEATURE_NAMES, ranking.features)}),
@@ -183,29 +182,13 @@ class Engine:
             # one of the top entry's own phrasings: the editors said what answers it (calibration, which holds
             # every phrasing out, speaks for unseen messages only)
             return Match(Outcome.ANSWER, tuple(candidates), tokens, normalized, coverage=coverage, explain=explain)
-        if not candidates or all(t in INTENT_WORDS for t in tokens):
-            decision = Outcome.FALLBACK
-        else:
-            decision = self.decider.decide(p_answer, p_helpful, s.answer_at, s.suggest_at)
-            if decision is Outcome.ANSWER and len(candidates) > 1 and \
-                    candidates[0].score - candidates[1].score < s.min_margin:
-                decision = Outcome.SUGGEST  # configured caution: a close runner-up means "did you mean"
-            elif decision is Outcome.ANSWER and self._names_a_topic(tokens):
-                decision = Outcome.SUGGEST
-            elif decision is Outcome.SUGGEST and raw.oos_beats_entries:
-                decision = Outcome.FALLBACK  # an out-of-scope class is likelier than every entry
+        guards = guards_for(ranking.score, raw.oos_beats_entries, tokens, s.min_margin, s.min_answer_words)
+        decision = self.decider.decide(p_answer, p_in_scope, guards, s.answer_at, s.suggest_at)
         channel = ""
         if decision is Outcome.FALLBACK and raw.oos_beats_entries and raw.oos_group >= 0:
             channel = CHANNELS.get(self._group_channel.get(raw.oos_group, ""), "")
         return Match(decision, tuple(candidates), tokens, normalized, coverage=coverage, channel=channel,
                      explain=explain)
-
-    def _names_a_topic(self, tokens: tuple[str, ...]) -> bool:
-        """Too few content words to pick one answer, and not a "what is X" question."""
-        if any(t in DEFINITION_WORDS for t in tokens):
-            return False  # 714高炮是什么, 什麼是套路貸: one term, but a clear question about what it is
-        content = [t for t in tokens if t not in INTENT_WORDS and not NUMBER_RE.fullmatch(t)]
-        return len(content) < self.settings.min_answer_words  # the top's own phrasings were answered before this
 
     def _crisis(self, text: str | None, normalized: str, fixed: str) -> bool:
         """Check the whole message, also with spaces and invisible characters between letters removed."""

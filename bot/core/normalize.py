@@ -7,6 +7,7 @@ from functools import lru_cache
 
 SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 SPACE_RE = re.compile(r"\s+")
+REPEAT_RE = re.compile(r"([^\W\d_])\1{2,}")  # one letter three or more times in a row (digits are numbers)
 KEEP_SYMBOLS = {"%"}
 
 
@@ -33,7 +34,11 @@ def _keep(ch: str, prev: str, nxt: str) -> bool:
 
 
 def normalize(text: str | None) -> str:
-    """Return NFKC, lower-case, Simplified text with punctuation, emoji and extra spaces removed."""
+    """Return NFKC, lower-case, Simplified text with punctuation, emoji, extra spaces and drawn-out letters removed.
+
+    A letter repeated three or more times counts once (救命啊啊啊啊 → 救命啊, 急急急 → 急): the repeats say how
+    someone feels, not what they ask, and would otherwise outweigh the question itself.
+    """
     if not text:
         return ""
     text = SURROGATE_RE.sub(" ", text)
@@ -45,7 +50,7 @@ def normalize(text: str | None) -> str:
         prev = text[i - 1] if i else ""
         nxt = text[i + 1] if i + 1 < n else ""
         chars.append(ch if _keep(ch, prev, nxt) else " ")
-    return SPACE_RE.sub(" ", "".join(chars)).strip()
+    return SPACE_RE.sub(" ", REPEAT_RE.sub(r"\1", "".join(chars))).strip()
 
 
 def normalize_for_safety(text: str | None) -> str:

@@ -10,6 +10,7 @@ import logging
 from typing import Iterable
 
 from bot.core.calibrate import cross_validate
+from bot.core.decide import guards_for
 from bot.core.engine import Engine
 from bot.core.model import Entry, Outcome
 from bot.core.problem import Problem
@@ -33,8 +34,10 @@ def cv_steals(engine: Engine) -> list[tuple[Entry, str, Entry, Outcome, bool]]:
         ids = [int(e) for e in ranking.entries]
         if not ids or ids[0] == ex.label:
             continue
-        p_answer, p_helpful = engine.decider.probabilities(ranking.features)
-        decision = engine.decider.decide(p_answer, p_helpful)
+        p_answer, p_in_scope = engine.decider.probabilities(ranking.features)
+        guards = guards_for(ranking.score, row.raw.oos_beats_entries, ex.tokens, engine.settings.min_margin,
+                            engine.settings.min_answer_words)
+        decision = engine.decider.decide(p_answer, p_in_scope, guards)
         out.append((entries[ex.label], ex.text, entries[ids[0]], decision, ex.label in ids))
     return out
 

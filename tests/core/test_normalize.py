@@ -26,3 +26,9 @@ def test_empty_and_none():
 
 def test_lone_surrogates_and_control_characters_do_not_survive():
     assert normalize("\ud800征信\x00\x07") == "征信"
+
+
+def test_a_drawn_out_letter_counts_once_but_numbers_stay_whole():
+    assert normalize("救命啊啊啊啊 催收说明天来我家!!!") == "救命啊 催收说明天来我家"
+    assert normalize("急急急") == "急" and normalize("哈哈") == "哈哈"  # two in a row is a word, not a drawn-out cry
+    assert normalize("欠了10000元,还了111") == "欠了10000元 还了111"

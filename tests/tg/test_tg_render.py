@@ -89,7 +89,7 @@ def test_suggest_fallback_empty_and_truncated(app):
     [(text, keyboard)] = render.render_reply(app.respond(FALLBACK_Q))
     assert text == html.escape(texts.FALLBACK, quote=False) and data_of(keyboard) == ["t:0"]
     assert render.render_reply(app.respond("😀🙏")) == [(texts.EMPTY, None)]
-    long_question = "上门催收合法吗" + "啊" * 600
+    long_question = "上门催收合法吗" + "1234567890" * 60  # a long pasted number: the message is long, its words few
     first = render.render_reply(app.respond(long_question))[0][0]
     assert first.startswith(html.escape(texts.TRUNCATED, quote=False) + "\n\n<b>上门催收合法吗?</b>")
 
