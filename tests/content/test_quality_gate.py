@@ -25,31 +25,33 @@ def test_eval_set_is_big_and_covers_every_topic(real_engine):
 
 def test_answer_accuracy_gate(report):
     # the calibrated engine answers only when cross-validation says it is very likely right
-    # (measured 0.569 on the 102-topic KB with five rounds of harvested real questions, 0.585 before them: the
-    # KB now declines more near-domain questions and suggests for one-word topics; most of the rest get suggestions)
-    assert report.metrics["answer_accuracy"] >= 0.53
+    # (measured 0.537 on the 102-topic KB with nine rounds of harvested real questions; 0.569 after five rounds and
+    # 0.585 before them: every round of near-domain negatives makes the model less sure of editor-written
+    # paraphrases like these, while real questions gain; most of the rest get suggestions)
+    assert report.metrics["answer_accuracy"] >= 0.52
 
 
 def test_helpful_rate_gate(report):
-    # the right entry is answered or among the suggestions (measured 0.796). It was 0.924 before the KB learned
-    # ~780 real near-domain questions to decline (five harvest rounds): each round raised the suggest bar that
-    # declines 90 % of held-out negatives, and declines rose (below; on real borrower questions 0.44 -> 0.93)
-    assert report.metrics["helpful_rate"] >= 0.76
+    # the right entry is answered or among the suggestions (measured 0.763). It was 0.924 before the KB learned
+    # ~1,400 real near-domain questions to decline (nine harvest rounds): each round raised the suggest bar that
+    # declines 90 % of held-out negatives, and declines rose (below; on real borrower questions 0.44 -> 0.89).
+    # The P(in scope) head (bot/core/decide.py) won back part of it: 0.796 -> 0.827 on the five-round KB
+    assert report.metrics["helpful_rate"] >= 0.75
 
 
 def test_wrong_answer_rate_gate(report):
-    assert report.metrics["wrong_answer_rate"] <= 0.03  # measured 0.016
+    assert report.metrics["wrong_answer_rate"] <= 0.03  # measured 0.020
 
 
 def test_out_of_scope_questions_are_mostly_rejected(report):
-    assert report.metrics["out_of_scope_rejection"] >= 0.94  # measured 0.977 (0.923 before)
+    assert report.metrics["out_of_scope_rejection"] >= 0.94  # measured 0.977 (0.923 before the harvests)
 
 
 def test_cross_validation_over_the_kb_meets_its_targets(real_engine):
     cv = real_engine.cv_summary  # held-out KB phrasings + out_of_scope.yaml negatives
     assert cv["top1"] >= 0.75 and cv["top3"] >= 0.90
     assert cv["wrong"] <= 0.035  # the calibration target is 0.03 (bot/core/settings.py)
-    assert cv["negatives_declined"] >= 0.885  # the calibration target is 0.90 (measured 0.901)
+    assert cv["negatives_declined"] >= 0.885  # the calibration target is 0.90 (measured 0.900)
 
 
 def test_almost_no_alternate_is_stolen_by_another_entry(real_engine):
