@@ -158,8 +158,8 @@ def calibrate(rows: Sequence[HeldOut], examples: Sequence[Example], settings: Ma
     guards = Guards.stack(rules)
     decider = fit_decider(x, c, neg, guards, settings.target_wrong_rate, settings.target_oos_decline,
                           settings.negatives_share)
-    pa, ph = decider.batch(x)
-    answered, suggested = served(pa, ph, decider.answer_at, decider.suggest_at, guards)
+    pa, p_in = decider.batch(x)
+    answered, suggested = served(pa, p_in, decider.answer_at, decider.suggest_at, guards)
     ins = ~neg
     summary = {
         "cv_items": float(len(rows)), "cv_negatives": float(neg.sum()), "lexical_weight": weight,

@@ -96,15 +96,12 @@ class Decider:
     suggest_at: float  # otherwise suggest when P(in scope) >= this; else decline
 
     def probabilities(self, features: np.ndarray) -> tuple[float, float]:
-        """Return (P(top is right), P(right entry among the suggestions))."""
-        z = (np.atleast_2d(features) - self.mean) / self.scale
-        zb = np.hstack([np.ones((len(z), 1)), z])
-        pa = 1.0 / (1.0 + np.exp(-np.clip(zb @ self.answer_w, -30, 30)))
-        ph = 1.0 / (1.0 + np.exp(-np.clip(zb @ self.in_scope_w, -30, 30)))
-        return float(pa[0]), float(ph[0])
+        """Return (P(top is right), P(in scope)) for one message's features."""
+        p_answer, p_in_scope = self.batch(np.atleast_2d(features))
+        return float(p_answer[0]), float(p_in_scope[0])
 
     def batch(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Vectorized `probabilities` over rows."""
+        """Return (P(top is right), P(in scope)) for each row of features."""
         z = (features - self.mean) / self.scale
         zb = np.hstack([np.ones((len(z), 1)), z])
         return (1.0 / (1.0 + np.exp(-np.clip(zb @ self.answer_w, -30, 30))),
@@ -154,7 +151,7 @@ def fit_decider(features: np.ndarray, correct: np.ndarray, negative: np.ndarray,
     answer_w = fit_logistic(z, correct.astype(float), weight)
     in_scope_w = fit_logistic(z, (~negative).astype(float), weight)
     probe = Decider(mean, scale, answer_w, in_scope_w, 1.0, 1.0)
-    pa, ph = probe.batch(features)
+    pa, p_in = probe.batch(features)
     blocked = guards.no_topic | guards.oos_beats  # declined whatever the bars say
     answerable = ~blocked & ~guards.close_call & ~guards.too_short  # the bar alone can make these answers
     answer_at = 1.0
@@ -169,7 +166,7 @@ def fit_decider(features: np.ndarray, correct: np.ndarray, negative: np.ndarray,
     suggest_at = 1.0
     if n_neg:
         allowed = (1.0 - target_decline) * n_neg - int((negative & over).sum())
-        cand = np.sort(ph[negative & open_])[::-1]
+        cand = np.sort(p_in[negative & open_])[::-1]
         k = int(np.floor(max(allowed, 0.0)))  # this many unanswered negatives may still get suggestions
         suggest_at = float(cand[k] + 1e-9) if k < len(cand) else float(cand[-1]) if len(cand) else 0.5
         suggest_at = min(max(suggest_at, 1e-6), 1.0)
