@@ -1,6 +1,9 @@
 """Add synthetic distractor phrasings (benchmarks/synthetic.py) to a real KB; print build time, p50/p95, accuracy.
 
-Usage: python benchmarks/bench_distractors.py [--kb DIR] [--size 100000] [--eval tests/data/eval.yaml]
+Usage: python benchmarks/bench_distractors.py [--kb DIR] [--size 100000] [--eval tests/data/eval.yaml] [--coherent]
+
+By default a distractor entry's phrasings are unrelated word salad; --coherent makes each distractor entry one
+topic worded ten ways, like a real large KB (see synthetic.write_synthetic_kb).
 """
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ def main() -> None:
     p.add_argument("--kb", default=str(Path(__file__).resolve().parent.parent / "knowledge"))
     p.add_argument("--size", type=int, default=100_000)
     p.add_argument("--eval", default=str(Path(__file__).resolve().parent.parent / "tests" / "data" / "eval.yaml"))
+    p.add_argument("--coherent", action="store_true", help="each distractor entry is one topic worded ten ways")
     args = p.parse_args()
     from synthetic import write_synthetic_kb
 
@@ -29,7 +33,7 @@ def main() -> None:
         os.environ.setdefault("XINZHI_CACHE_DIR", str(Path(tmp) / "cache"))
         root = Path(tmp) / "kb"
         shutil.copytree(args.kb, root)
-        syn = write_synthetic_kb(Path(tmp) / "syn", args.size)
+        syn = write_synthetic_kb(Path(tmp) / "syn", args.size, coherent=args.coherent)
         for f in syn.glob("c*.yaml"):
             text = f.read_text(encoding="utf-8").replace("id: support-mental-health", "id: synthetic-support")
             (root / f"zz-{f.name}").write_text(text, encoding="utf-8")

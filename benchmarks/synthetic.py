@@ -21,14 +21,30 @@ def question(rng: random.Random) -> str:
     return f"{ctx}{rng.choice(SUBJECTS)}{rng.choice(SUBJECTS) if rng.random() < .3 else ''}{rng.choice(ENDINGS)}"
 
 
-def write_synthetic_kb(root: Path, questions: int, per_entry: int = 10, seed: int = 7) -> Path:
-    """Write a KB with `questions` questions in total (question + alternates), split into 20 files."""
+def topic_questions(rng: random.Random, n: int) -> list[str]:
+    """Return `n` wordings of one random topic: platform, subjects and ending fixed; context and numbers vary."""
+    p, a = rng.choice(PLATFORMS), rng.choice(SUBJECTS)
+    b, end = (rng.choice(SUBJECTS) if rng.random() < .3 else ""), rng.choice(ENDINGS)
+    out = []
+    for _ in range(n):
+        ctx = rng.choice(CONTEXTS).format(p=p, n=rng.randint(1, 30), m=rng.randint(1, 24))
+        out.append(f"{ctx if p in ctx else p + ctx}{a}{b}{end}")
+    return out
+
+
+def write_synthetic_kb(root: Path, questions: int, per_entry: int = 10, seed: int = 7, coherent: bool = False) -> Path:
+    """Write a KB with `questions` questions in total (question + alternates), split into 20 files.
+
+    By default each entry's phrasings are unrelated random questions (word salad). With `coherent`, each entry is
+    one topic worded `per_entry` ways (`topic_questions`), as the entries of a real, large KB are.
+    """
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
     entries = []
     for i in range(max(1, questions // per_entry)):
+        texts = topic_questions(rng, per_entry) if coherent else [question(rng) for _ in range(per_entry)]
         entries.append({
-            "id": f"synthetic-{i}", "question": question(rng), "alternates": [question(rng) for _ in range(per_entry - 1)],
+            "id": f"synthetic-{i}", "question": texts[0], "alternates": texts[1:],
             "answer": "测试回答。\n\n1. 第一步。", "sources": ["《测试》(2026)"], "related": [], "tags": ["测试"],
             "updated": "2026-11-28",
         })

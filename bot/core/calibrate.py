@@ -16,9 +16,9 @@ import numpy as np
 
 from bot.core import learned
 from bot.core.decide import Decider, Guards, fit_decider, guards_for, served
-from bot.core.features import text_features
+from bot.core.features import CountTable, text_features
 from bot.core.index import LexicalIndex
-from bot.core.scoring import ClassMap, Raw, oos_label, rank, raw_scores
+from bot.core.scoring import ClassMap, Raw, combine, oos_label, rank
 from bot.core.settings import MatchSettings
 
 logger = logging.getLogger(__name__)
@@ -87,38 +87,42 @@ def assign_folds(examples: Sequence[Example], k: int, seed: int = 13, max_items:
     return fold
 
 
-def fit_fold(examples: Sequence[Example], train_idx: Sequence[int], entry_ids: Sequence[str],
-             domain_terms: frozenset[str]) -> tuple[learned.LinearModel, ClassMap, LexicalIndex]:
-    """Train the classifier and the lexical index on a subset of examples."""
-    model = learned.train([examples[i].feats for i in train_idx],
-                          [examples[i].class_label(entry_ids) for i in train_idx])
+def fit_fold(examples: Sequence[Example], table: CountTable, train_idx: Sequence[int], entry_ids: Sequence[str],
+             domain_terms: frozenset[str]) -> tuple[learned.LinearModel, ClassMap, LexicalIndex, np.ndarray]:
+    """Train the classifier and the lexical index on a subset of examples (and return the model's table columns)."""
+    vocab, cols = table.vocabulary(train_idx)
+    model = learned.train_matrix(table.tfidf(train_idx, cols, vocab.idf), vocab,
+                                 [examples[i].class_label(entry_ids) for i in train_idx])
     cmap = ClassMap.build(model, {e: i for i, e in enumerate(entry_ids)})
     docs = [i for i in train_idx if not examples[i].negative]
     index = LexicalIndex([examples[i].label for i in docs], [examples[i].tokens for i in docs], len(entry_ids),
                          domain_terms)
-    return model, cmap, index
+    return model, cmap, index, cols
 
 
-def _fold_rows(examples: Sequence[Example], fold: Sequence[int], f: int, entry_ids: Sequence[str],
-               domain_terms: frozenset[str]) -> list[HeldOut]:
-    """Train on every fold but `f` and predict the examples held out in `f`."""
+def _fold_rows(examples: Sequence[Example], table: CountTable, fold: Sequence[int], f: int,
+               entry_ids: Sequence[str], domain_terms: frozenset[str]) -> list[HeldOut]:
+    """Train on every fold but `f` and predict the examples held out in `f` (classifier scores in one batch)."""
     held = [i for i, g in enumerate(fold) if g == f]
     if not held:
         return []
     train_idx = [i for i, g in enumerate(fold) if g != f]
-    model, cmap, index = fit_fold(examples, train_idx, entry_ids, domain_terms)
-    return [HeldOut(i, raw_scores(model, cmap, index, examples[i].feats, examples[i].tokens)) for i in held]
+    model, cmap, index, cols = fit_fold(examples, table, train_idx, entry_ids, domain_terms)
+    decision = model.batch_scores(table.tfidf(held, cols, model.vocab.idf))
+    return [HeldOut(i, combine(decision[j], cmap, index.search(examples[i].tokens), len(examples[i].tokens),
+                               index.n_entries)) for j, i in enumerate(held)]
 
 
 def cross_validate(examples: Sequence[Example], entry_ids: Sequence[str], domain_terms: frozenset[str],
-                   k: int) -> list[HeldOut]:
+                   k: int, table: CountTable | None = None) -> list[HeldOut]:
     """Predict every (sampled) example with a model that never saw it.
 
     Folds train one after another: liblinear's shuffling draws from one process-wide generator, so folds
     fitted in parallel threads would give a slightly different model on every build.
     """
     fold = assign_folds(examples, k)
-    rows = [row for f in range(k) for row in _fold_rows(examples, fold, f, entry_ids, domain_terms)]
+    table = table or CountTable([ex.feats for ex in examples])
+    rows = [row for f in range(k) for row in _fold_rows(examples, table, fold, f, entry_ids, domain_terms)]
     rows.sort(key=lambda r: r.example)
     return rows
 
@@ -177,7 +181,11 @@ def calibrate(rows: Sequence[HeldOut], examples: Sequence[Example], settings: Ma
 def fit_all(examples: Sequence[Example], entry_ids: Sequence[str], domain_terms: frozenset[str],
             settings: MatchSettings) -> tuple[Fitted, list[HeldOut]]:
     """Cross-validate, calibrate, then train the serving model on every example."""
-    rows = cross_validate(examples, entry_ids, domain_terms, settings.cv_folds)
+    table = CountTable([ex.feats for ex in examples])
+    rows = cross_validate(examples, entry_ids, domain_terms, settings.cv_folds, table)
     weight, decider, summary = calibrate(rows, examples, settings)
-    model = learned.train([ex.feats for ex in examples], [ex.class_label(entry_ids) for ex in examples])
+    everything = range(len(examples))
+    vocab, cols = table.vocabulary(everything)
+    model = learned.train_matrix(table.tfidf(everything, cols, vocab.idf), vocab,
+                                 [ex.class_label(entry_ids) for ex in examples])
     return Fitted(model, weight, decider, summary), rows

@@ -87,3 +87,51 @@ class Vocabulary:
         return csr_matrix((np.concatenate(data) if data else np.zeros(0, np.float32),
                            np.concatenate(indices) if indices else np.zeros(0, np.int64), indptr),
                           shape=(len(docs), len(self)), dtype=np.float32)
+
+
+class CountTable:
+    """Count every document's features once, then give any subset of rows the TF-IDF that `Vocabulary.fit` on
+    that subset would: same columns (the subset's features, sorted), same idf, same normalized rows.
+
+    Cross-validation trains k models on overlapping subsets; counting once replaces k vocabulary fits.
+    """
+
+    def __init__(self, docs: Sequence[Sequence[str]]):
+        from scipy.sparse import csr_matrix
+
+        names = sorted({f for feats in docs for f in feats})
+        col = {f: i for i, f in enumerate(names)}
+        indptr: list[int] = [0]
+        indices: list[int] = []
+        data: list[int] = []
+        for feats in docs:
+            counts: dict[int, int] = {}
+            for f in feats:
+                counts[col[f]] = counts.get(col[f], 0) + 1
+            indices.extend(counts)
+            data.extend(counts.values())
+            indptr.append(len(indices))
+        self.names = names
+        self.counts = csr_matrix((np.array(data, np.float32), np.array(indices, np.int64), indptr),
+                                 shape=(len(docs), len(names)), dtype=np.float32)
+        self.counts.sort_indices()
+
+    def vocabulary(self, rows: Sequence[int]) -> tuple[Vocabulary, np.ndarray]:
+        """The vocabulary `Vocabulary.fit` learns from these rows, and its columns in the table."""
+        sub = self.counts[np.asarray(rows, dtype=np.int64)]
+        df = np.bincount(sub.indices, minlength=len(self.names))
+        cols = np.flatnonzero(df)
+        idf = (np.log((1 + len(rows)) / (1 + df[cols].astype(np.float64))) + 1.0).astype(np.float32)
+        return Vocabulary({self.names[c]: i for i, c in enumerate(cols.tolist())}, idf), cols
+
+    def tfidf(self, rows: Sequence[int], cols: np.ndarray, idf: np.ndarray):  # -> scipy.sparse.csr_matrix
+        """These rows as `Vocabulary.matrix` makes them, over `cols` (features outside them are skipped)."""
+        from scipy.sparse import diags
+
+        x = self.counts[np.asarray(rows, dtype=np.int64)][:, cols].tocsr()
+        x.data = (1.0 + np.log(x.data)).astype(np.float32)
+        x = (x @ diags(idf.astype(np.float32))).tocsr().astype(np.float32)
+        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1), dtype=np.float32).ravel())
+        x = (diags(np.where(norms > 0, 1.0 / np.maximum(norms, 1e-30), 1.0).astype(np.float32)) @ x).tocsr()
+        x.sort_indices()
+        return x.astype(np.float32)

@@ -53,6 +53,19 @@ class LinearModel:
         out += np.bincount(self.cls[take], weights=weights, minlength=len(self.classes))
         return out
 
+    def batch_scores(self, x) -> np.ndarray:
+        """Return `scores` for every row of a TF-IDF matrix over this model's vocabulary, as (rows, C)."""
+        if self.dense is not None:
+            out = np.asarray(x.astype(np.float64) @ self.dense.astype(np.float64))
+        else:
+            from scipy.sparse import csr_matrix
+
+            assert self.indptr is not None and self.cls is not None and self.data is not None
+            by_feat = csr_matrix((self.data.astype(np.float64), self.cls, self.indptr),
+                                 shape=(len(self.vocab), len(self.classes)))
+            out = np.asarray((x.astype(np.float64) @ by_feat).todense())
+        return out + self.intercept.astype(np.float64)
+
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Arrays for the cache (np.savez)."""
         names = sorted(self.vocab.index, key=self.vocab.index.__getitem__)
@@ -95,10 +108,14 @@ def _store(classes: tuple[str, ...], vocab: Vocabulary, coef, intercept: np.ndar
 def train(docs: Sequence[Sequence[str]], labels: Sequence[str], c: float = SVM_C) -> LinearModel:
     """Fit the classifier on feature lists labelled with entry ids (or OOS_CLASS)."""
     vocab = Vocabulary.fit(docs)
+    return train_matrix(vocab.matrix(docs), vocab, labels, c)
+
+
+def train_matrix(x, vocab: Vocabulary, labels: Sequence[str], c: float = SVM_C) -> LinearModel:
+    """Fit the classifier on rows already weighted by `vocab` (a CSR matrix, one row per label)."""
     classes = tuple(sorted(set(labels)))
     if len(classes) > MAX_SVM_CLASSES:
-        return _train_centroid(docs, labels, vocab, classes)
-    x = vocab.matrix(docs)
+        return _train_centroid(x, labels, vocab, classes)
     if len(classes) == 1:
         return _store(classes, vocab, np.zeros((1, len(vocab)), np.float32), np.ones(1, np.float32), "svm")
     from sklearn.svm import LinearSVC
@@ -113,12 +130,10 @@ def train(docs: Sequence[Sequence[str]], labels: Sequence[str], c: float = SVM_C
     return _store(classes, vocab, coef, np.asarray(intercept), "svm")
 
 
-def _train_centroid(docs: Sequence[Sequence[str]], labels: Sequence[str], vocab: Vocabulary,
-                    classes: tuple[str, ...]) -> LinearModel:
+def _train_centroid(x, labels: Sequence[str], vocab: Vocabulary, classes: tuple[str, ...]) -> LinearModel:
     """Nearest centroid: each class is the normalized mean of its examples' TF-IDF vectors."""
     from scipy.sparse import csr_matrix, diags
 
-    x = vocab.matrix(docs)
     col = {c: i for i, c in enumerate(classes)}
     y = np.array([col[label] for label in labels])
     member = csr_matrix((np.ones(len(y), np.float32), (y, np.arange(len(y)))), shape=(len(classes), len(y)))

@@ -70,7 +70,11 @@ class Raw:
 def raw_scores(model: LinearModel, classes: ClassMap, index: LexicalIndex, feats: Sequence[str],
                tokens: Sequence[str]) -> Raw:
     """Score a message with the classifier and the lexical index."""
-    raw_d = model.scores(feats)
+    return combine(model.scores(feats), classes, index.search(tokens), len(tokens), index.n_entries)
+
+
+def combine(raw_d: np.ndarray, classes: ClassMap, hits: LexicalHits, words: int, n_entries: int) -> Raw:
+    """Join the classifier's decision values (one per class) and the index's hits into one message's evidence."""
     d = raw_d * TEMPERATURE
     p = np.exp(d - d.max())
     p /= p.sum()
@@ -79,12 +83,11 @@ def raw_scores(model: LinearModel, classes: ClassMap, index: LexicalIndex, feats
     oos_p = np.where(is_entry, 0.0, p)
     k = min(MODEL_POOL, int(is_entry.sum()))
     top_cls = np.argpartition(-entry_p, k - 1)[:k] if k else np.zeros(0, np.int64)
-    hits: LexicalHits = index.search(tokens)
     pool = np.unique(np.concatenate([classes.entry_of_class[top_cls], hits.entries]))
     pos = {int(e): i for i, e in enumerate(pool)}
     prob = np.zeros(len(pool))
     cls_idx = np.flatnonzero(is_entry)
-    by_entry = np.zeros(index.n_entries)
+    by_entry = np.zeros(n_entries)
     by_entry[classes.entry_of_class[cls_idx]] = p[cls_idx]
     prob[:] = by_entry[pool] if len(pool) else prob
     by_entry[:] = float(raw_d[cls_idx].min(initial=0.0))  # an entry the model never saw: the lowest margin
@@ -97,7 +100,7 @@ def raw_scores(model: LinearModel, classes: ClassMap, index: LexicalIndex, feats
     best_oos = int(np.argmax(oos_p)) if oos_p.any() else -1
     group = int(classes.group_of_class[best_oos]) if best_oos >= 0 else -1
     beats = best_oos >= 0 and float(p[best_oos]) > float(entry_p.max(initial=0.0))
-    return Raw(pool, prob, margin, lex, f1, ch, float(oos_p.sum()), group, bool(beats), hits.coverage, len(tokens))
+    return Raw(pool, prob, margin, lex, f1, ch, float(oos_p.sum()), group, bool(beats), hits.coverage, words)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from bot.core import cache
 from bot.core.engine import build_engine
-from bot.core.features import Vocabulary, text_features
+from bot.core.features import CountTable, Vocabulary, text_features
 from bot.core.loader import KBValidationError, load_kb
 from bot.core.model import Outcome
 from tests.kbfactory import TINY_ENTRIES, write_kb
@@ -80,6 +80,23 @@ def test_features_and_tfidf_vectors_are_normalized():
     cols, vals = vocab.vector(feats)
     assert len(cols) and abs(float(np.dot(vals, vals)) - 1.0) < 1e-5
     assert len(vocab.vector(["never-seen"])[0]) == 0
+
+
+def test_a_count_table_gives_each_fold_the_tfidf_a_fresh_vocabulary_would():
+    texts = [("逾期 多久 上 征信", ("逾期", "多久", "上", "征信")), ("催收 上门 合法 吗", ("催收", "上门", "合法")),
+             ("征信 逾期 记录 保留 几年", ("征信", "逾期", "记录", "保留", "几年")), ("花呗 逾期 逾期", ("花呗", "逾期", "逾期")),
+             ("股票 亏了", ("股票", "亏了"))]
+    docs = [text_features(fixed, tokens) for fixed, tokens in texts]
+    table = CountTable(docs)
+    train, held = [0, 2, 3], [1, 4]
+    vocab, cols = table.vocabulary(train)
+    fresh = Vocabulary.fit([docs[i] for i in train])
+    assert vocab.index == fresh.index and np.allclose(vocab.idf, fresh.idf)
+    for rows in (train, held):  # held-out rows keep only the training features, like fresh.vector does
+        got = table.tfidf(rows, cols, vocab.idf).toarray()
+        want = fresh.matrix([docs[i] for i in rows]).toarray()
+        assert got.shape == want.shape and np.allclose(got, want, atol=1e-6)
+    assert "股" not in vocab.index and table.tfidf([4], cols, vocab.idf).nnz == 0  # nothing of 股票亏了 was trained on
 
 
 def test_out_of_scope_file_errors_are_located(tmp_path: Path):
