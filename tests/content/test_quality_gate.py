@@ -25,19 +25,19 @@ def test_eval_set_is_big_and_covers_every_topic(real_engine):
 
 def test_answer_accuracy_gate(report):
     # the calibrated engine answers only when cross-validation says it is very likely right
-    # (measured 0.530 after twelve rounds of harvested real questions, 0.545 after nine; 0.569 after five rounds and
+    # (measured 0.538 after twelve rounds of harvested real questions, 0.545 after nine; 0.569 after five rounds and
     # 0.585 before them: every round of near-domain negatives makes the model less sure of editor-written
     # paraphrases like these, while real questions gain; most of the rest get suggestions)
     assert report.metrics["answer_accuracy"] >= 0.52
 
 
 def test_helpful_rate_gate(report):
-    # the right entry is answered or among the suggestions (measured 0.721; 0.751 after nine rounds). It was 0.924
-    # before the KB learned ~1,700 real near-domain questions to decline (twelve harvest rounds): each round raised
-    # the suggest bar that declines 90 % of held-out negatives, and declines rose (below; on real borrower
-    # questions 0.44 -> 0.89).
+    # the right entry is answered or among the suggestions (measured 0.751). It was 0.924 before the KB learned
+    # ~1,500 real near-domain questions to decline (nine harvest rounds; rounds 10-12 added none of their gaps,
+    # which fell to 0.721): each round raised the suggest bar that declines 90 % of held-out negatives, and
+    # declines rose (below; on real borrower questions 0.44 -> 0.89).
     # The P(in scope) head (bot/core/decide.py) won back part of it: 0.796 -> 0.827 on the five-round KB
-    assert report.metrics["helpful_rate"] >= 0.70
+    assert report.metrics["helpful_rate"] >= 0.74
 
 
 def test_wrong_answer_rate_gate(report):
