@@ -138,11 +138,23 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug information to stderr")
-    parser.add_argument("--version", action="version", version=f"xinzhi {_version()}")
+    parser.add_argument("--version", action=_VersionAction, help="show the installed version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for add in COMMAND_GROUPS:
         add(sub)
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """Print the version only when asked: reading package metadata costs every other command start-up time."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: object):
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0, help=str(kwargs.get("help", "")))
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        sys.stdout.write(f"xinzhi {_version()}\n")  # stdout, like argparse's own "version" action
+        parser.exit()
 
 
 def _version() -> str:

@@ -54,23 +54,21 @@ class LexicalIndex:
         doc_entries = [doc_entries[d] for d in keep]
         doc_tokens = [doc_tokens[d] for d in keep]
         vocab: dict[str, int] = {}
-        entry_sets: list[set[int]] = []
-        postings: list[list[int]] = []
-        doc_ids: list[list[int]] = []
+        doc_of: list[int] = []  # one (phrasing, word) pair per distinct word of each phrasing
+        tid_of: list[int] = []
         for d, toks in enumerate(doc_tokens):
-            ids = []
             for t in dict.fromkeys(toks):
-                tid = vocab.setdefault(t, len(vocab))
-                if tid == len(postings):
-                    postings.append([])
-                    entry_sets.append(set())
-                postings[tid].append(d)
-                entry_sets[tid].add(doc_entries[d])
-                ids.append(tid)
-            doc_ids.append(ids)
-        idf = np.zeros(len(vocab), dtype=np.float64)
-        for tid, ents in enumerate(entry_sets):
-            idf[tid] = math.log(1.0 + self.n_entries / len(ents))
+                doc_of.append(d)
+                tid_of.append(vocab.setdefault(t, len(vocab)))
+        docs = np.asarray(doc_of, dtype=np.int64)
+        tids = np.asarray(tid_of, dtype=np.int64)
+        self._doc_entry = np.asarray(doc_entries, dtype=np.int64)
+        ents = self._doc_entry[docs]
+        # (word, entry) pairs, sorted by word then entry, with how many of the entry's phrasings use the word
+        pairs, uses = np.unique(tids * self.n_entries + ents, return_counts=True)
+        pair_tid, pair_entry = pairs // self.n_entries, pairs % self.n_entries
+        entries_per_word = np.bincount(pair_tid, minlength=len(vocab))
+        idf = np.array([math.log(1.0 + self.n_entries / int(n)) for n in entries_per_word], dtype=np.float64)
         for t, tid in vocab.items():
             if t[0].isdigit() and t not in domain_terms:  # 7万 is an amount; 714高炮 is a term
                 idf[tid] = min(idf[tid], NUMBER_WEIGHT)
@@ -80,28 +78,23 @@ class LexicalIndex:
                 idf[tid] = min(idf[tid], SINGLE_CHAR_WEIGHT)
         self.vocab = vocab
         self.idf = idf
-        self._postings = tuple(np.asarray(p, dtype=np.int32) for p in postings)
-        self._doc_norm = np.array([idf[ids].sum() for ids in doc_ids], dtype=np.float64)
-        self._doc_entry = np.array(doc_entries, dtype=np.int64)
+        by_word = np.argsort(tids, kind="stable")  # phrasings of each word, in phrasing order
+        word_splits = np.cumsum(np.bincount(tids, minlength=len(vocab)))[:-1]
+        self._postings = tuple(np.split(docs[by_word].astype(np.int32), word_splits))
+        doc_splits = np.cumsum(np.bincount(docs, minlength=len(doc_tokens)))[:-1]
+        self._doc_norm = np.array([idf[ids].sum() for ids in np.split(tids, doc_splits)], dtype=np.float64)
         self._joined = ["".join(t) for t in doc_tokens]
-        self._build_entry_weights(doc_ids)
+        self._build_entry_weights(np.bincount(ents, minlength=self.n_entries).astype(np.float64), pair_entry,
+                                  uses, np.cumsum(entries_per_word)[:-1])
 
-    def _build_entry_weights(self, doc_ids: list[list[int]]) -> None:
+    def _build_entry_weights(self, entry_len: np.ndarray, pair_entry: np.ndarray, uses: np.ndarray,
+                             splits: np.ndarray) -> None:
         """Entry-level BM25 weights: how many of an entry's phrasings use a word, saturated, length-normalized."""
-        tf: dict[tuple[int, int], int] = {}
-        entry_len = np.zeros(self.n_entries, dtype=np.float64)
-        for d, ids in enumerate(doc_ids):
-            e = int(self._doc_entry[d])
-            entry_len[e] += len(ids)
-            for tid in ids:
-                tf[(tid, e)] = tf.get((tid, e), 0) + 1
         avg_len = max(float(entry_len.mean()), 1.0)
-        by_term: list[list[tuple[int, float]]] = [[] for _ in self.vocab]
-        for (tid, e), count in tf.items():
-            norm = BM25_K1 * (1 - BM25_B + BM25_B * entry_len[e] / avg_len)
-            by_term[tid].append((e, count * (BM25_K1 + 1) / (count + norm) / (BM25_K1 + 1)))
-        self._entry_postings = tuple(np.asarray([e for e, _ in sorted(p)], dtype=np.int32) for p in by_term)
-        self._entry_weights = tuple(np.asarray([w for _, w in sorted(p)], dtype=np.float64) for p in by_term)
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * entry_len[pair_entry] / avg_len)
+        weights = uses * (BM25_K1 + 1) / (uses + norm) / (BM25_K1 + 1)
+        self._entry_postings = tuple(np.split(pair_entry.astype(np.int32), splits))
+        self._entry_weights = tuple(np.split(weights.astype(np.float64), splits))
 
     def weight(self, token: str) -> float:
         """How informative a word is in this KB (IDF); unknown words get a fixed weight."""
