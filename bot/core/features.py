@@ -1,8 +1,7 @@
 """Turn analyzed text into the sparse features the learned model reads, with numpy only (no scikit-learn)."""
 from __future__ import annotations
 
-import math
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -40,19 +39,6 @@ class Vocabulary:
         self.index = dict(index)
         self.idf = np.asarray(idf, dtype=np.float32)
 
-    @classmethod
-    def fit(cls, docs: Iterable[Sequence[str]], min_df: int = 1) -> "Vocabulary":
-        """Learn columns and idf from the training documents' features."""
-        df: dict[str, int] = {}
-        n = 0
-        for feats in docs:
-            n += 1
-            for f in set(feats):
-                df[f] = df.get(f, 0) + 1
-        names = sorted(f for f, c in df.items() if c >= min_df)
-        idf = np.array([math.log((1 + n) / (1 + df[f])) + 1.0 for f in names], dtype=np.float32)
-        return cls({f: i for i, f in enumerate(names)}, idf)
-
     def __len__(self) -> int:
         return len(self.index)
 
@@ -72,28 +58,13 @@ class Vocabulary:
         norm = float(np.sqrt(np.dot(vals, vals)))
         return cols, vals / norm if norm > 0 else vals
 
-    def matrix(self, docs: Sequence[Sequence[str]]):  # -> scipy.sparse.csr_matrix (training only)
-        """Stack documents into a CSR matrix for training (imports scipy lazily)."""
-        from scipy.sparse import csr_matrix
-
-        indptr = [0]
-        indices: list[np.ndarray] = []
-        data: list[np.ndarray] = []
-        for feats in docs:
-            cols, vals = self.vector(feats)
-            indices.append(cols)
-            data.append(vals)
-            indptr.append(indptr[-1] + len(cols))
-        return csr_matrix((np.concatenate(data) if data else np.zeros(0, np.float32),
-                           np.concatenate(indices) if indices else np.zeros(0, np.int64), indptr),
-                          shape=(len(docs), len(self)), dtype=np.float32)
-
 
 class CountTable:
-    """Count every document's features once, then give any subset of rows the TF-IDF that `Vocabulary.fit` on
-    that subset would: same columns (the subset's features, sorted), same idf, same normalized rows.
+    """Count the training documents' features once; give any subset of rows its own vocabulary and TF-IDF rows.
 
-    Cross-validation trains k models on overlapping subsets; counting once replaces k vocabulary fits.
+    A subset's vocabulary is its features, sorted, with smoothed idf log((1 + n) / (1 + df)) + 1; its rows are
+    what `Vocabulary.vector` makes of each document (features outside the vocabulary skipped). Cross-validation
+    trains k models on overlapping subsets, so counting once replaces k passes over the documents.
     """
 
     def __init__(self, docs: Sequence[Sequence[str]]):
@@ -117,7 +88,7 @@ class CountTable:
         self.counts.sort_indices()
 
     def vocabulary(self, rows: Sequence[int]) -> tuple[Vocabulary, np.ndarray]:
-        """The vocabulary `Vocabulary.fit` learns from these rows, and its columns in the table."""
+        """The vocabulary these rows define (their features, sorted, with smoothed idf), and its table columns."""
         sub = self.counts[np.asarray(rows, dtype=np.int64)]
         df = np.bincount(sub.indices, minlength=len(self.names))
         cols = np.flatnonzero(df)
@@ -125,7 +96,7 @@ class CountTable:
         return Vocabulary({self.names[c]: i for i, c in enumerate(cols.tolist())}, idf), cols
 
     def tfidf(self, rows: Sequence[int], cols: np.ndarray, idf: np.ndarray):  # -> scipy.sparse.csr_matrix
-        """These rows as `Vocabulary.matrix` makes them, over `cols` (features outside them are skipped)."""
+        """These rows as a CSR matrix of `Vocabulary.vector` values over `cols` (other features are skipped)."""
         from scipy.sparse import diags
 
         x = self.counts[np.asarray(rows, dtype=np.int64)][:, cols].tocsr()

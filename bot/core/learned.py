@@ -105,12 +105,6 @@ def _store(classes: tuple[str, ...], vocab: Vocabulary, coef, intercept: np.ndar
                        cls=by_feat.indices.astype(np.int32), data=by_feat.data.astype(np.float32), kind=kind)
 
 
-def train(docs: Sequence[Sequence[str]], labels: Sequence[str], c: float = SVM_C) -> LinearModel:
-    """Fit the classifier on feature lists labelled with entry ids (or OOS_CLASS)."""
-    vocab = Vocabulary.fit(docs)
-    return train_matrix(vocab.matrix(docs), vocab, labels, c)
-
-
 def train_matrix(x, vocab: Vocabulary, labels: Sequence[str], c: float = SVM_C) -> LinearModel:
     """Fit the classifier on rows already weighted by `vocab` (a CSR matrix, one row per label)."""
     classes = tuple(sorted(set(labels)))

@@ -1,6 +1,7 @@
 """The learned matcher: trained only on the KB it serves, rebuilt when the KB changes, cached by content."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from bot.core import cache
 from bot.core.engine import build_engine
-from bot.core.features import CountTable, Vocabulary, text_features
+from bot.core.features import CountTable, text_features
 from bot.core.loader import KBValidationError, load_kb
 from bot.core.model import Outcome
 from tests.kbfactory import TINY_ENTRIES, write_kb
@@ -76,13 +77,13 @@ def test_a_cached_start_reuses_the_saved_segmentations(tmp_path: Path):
 def test_features_and_tfidf_vectors_are_normalized():
     feats = text_features("逾期 多久", ("逾期", "多久"))
     assert "逾期" in feats and "w:逾期" in feats and "q:多久" in feats
-    vocab = Vocabulary.fit([feats, ["x"]])
+    vocab, _ = CountTable([feats, ["x"]]).vocabulary([0, 1])
     cols, vals = vocab.vector(feats)
     assert len(cols) and abs(float(np.dot(vals, vals)) - 1.0) < 1e-5
     assert len(vocab.vector(["never-seen"])[0]) == 0
 
 
-def test_a_count_table_gives_each_fold_the_tfidf_a_fresh_vocabulary_would():
+def test_a_count_table_gives_each_fold_its_own_vocabulary_and_the_rows_serving_would_compute():
     texts = [("逾期 多久 上 征信", ("逾期", "多久", "上", "征信")), ("催收 上门 合法 吗", ("催收", "上门", "合法")),
              ("征信 逾期 记录 保留 几年", ("征信", "逾期", "记录", "保留", "几年")), ("花呗 逾期 逾期", ("花呗", "逾期", "逾期")),
              ("股票 亏了", ("股票", "亏了"))]
@@ -90,12 +91,17 @@ def test_a_count_table_gives_each_fold_the_tfidf_a_fresh_vocabulary_would():
     table = CountTable(docs)
     train, held = [0, 2, 3], [1, 4]
     vocab, cols = table.vocabulary(train)
-    fresh = Vocabulary.fit([docs[i] for i in train])
-    assert vocab.index == fresh.index and np.allclose(vocab.idf, fresh.idf)
-    for rows in (train, held):  # held-out rows keep only the training features, like fresh.vector does
+    assert list(vocab.index) == sorted({f for i in train for f in docs[i]})  # the fold's features only, sorted
+    df = sum("w:逾期" in docs[i] for i in train)  # smoothed idf over the fold's 3 documents
+    assert abs(float(vocab.idf[vocab.index["w:逾期"]]) - (math.log((1 + 3) / (1 + df)) + 1.0)) < 1e-6
+    for rows in (train, held):  # training rows are what serving computes for the same text
         got = table.tfidf(rows, cols, vocab.idf).toarray()
-        want = fresh.matrix([docs[i] for i in rows]).toarray()
-        assert got.shape == want.shape and np.allclose(got, want, atol=1e-6)
+        assert got.shape == (len(rows), len(vocab))
+        for row, i in zip(got, rows):
+            want = np.zeros(len(vocab))
+            c, v = vocab.vector(docs[i])
+            want[c] = v
+            assert np.allclose(row, want, atol=1e-6)
     assert "股" not in vocab.index and table.tfidf([4], cols, vocab.idf).nnz == 0  # nothing of 股票亏了 was trained on
 
 
