@@ -18,7 +18,7 @@ from bot.core import learned
 from bot.core.decide import Decider, Guards, fit_decider, guards_for, served
 from bot.core.features import CountTable, text_features
 from bot.core.index import LexicalIndex
-from bot.core.scoring import ClassMap, Raw, combine, oos_label, rank
+from bot.core.scoring import ClassMap, Ranking, Raw, combine, oos_label, rank
 from bot.core.settings import MatchSettings
 
 logger = logging.getLogger(__name__)
@@ -142,6 +142,13 @@ def top1(rows: Sequence[HeldOut], examples: Sequence[Example], weights: Sequence
     return {w: h / max(len(ins), 1) for w, h in hits.items()}
 
 
+def served_inputs(row: HeldOut, ex: Example, lexical_weight: float, settings: MatchSettings) -> tuple[Ranking, Guards]:
+    """The ranking and the rules' flags a held-out example gets, exactly as a user's message would."""
+    ranking = rank(row.raw, lexical_weight, limit=settings.max_suggestions)
+    return ranking, guards_for(ranking.score, row.raw.oos_beats_entries, ex.tokens, settings.min_margin,
+                               settings.min_answer_words)
+
+
 def calibrate(rows: Sequence[HeldOut], examples: Sequence[Example], settings: MatchSettings) -> tuple[float, Decider, dict[str, float]]:
     """Choose the lexical weight and fit the decision on held-out predictions; return a CV summary too."""
     scores = top1(rows, examples, LEXICAL_WEIGHTS)
@@ -149,14 +156,13 @@ def calibrate(rows: Sequence[HeldOut], examples: Sequence[Example], settings: Ma
     feats, correct, helpful, negative, rules = [], [], [], [], []
     for r in rows:
         ex = examples[r.example]
-        ranking = rank(r.raw, weight, limit=settings.max_suggestions)
+        ranking, guards_one = served_inputs(r, ex, weight, settings)
         ids = ranking.entries.tolist()
         feats.append(ranking.features)
         correct.append(not ex.negative and bool(ids) and ids[0] == ex.label)
         helpful.append(not ex.negative and ex.label in ids)
         negative.append(ex.negative)
-        rules.append(guards_for(ranking.score, r.raw.oos_beats_entries, ex.tokens, settings.min_margin,
-                                settings.min_answer_words))
+        rules.append(guards_one)
     x = np.array(feats)
     c, h, neg = np.array(correct), np.array(helpful), np.array(negative)
     guards = Guards.stack(rules)

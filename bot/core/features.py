@@ -100,9 +100,9 @@ class CountTable:
         from scipy.sparse import diags
 
         x = self.counts[np.asarray(rows, dtype=np.int64)][:, cols].tocsr()
-        x.data = (1.0 + np.log(x.data)).astype(np.float32)
-        x = (x @ diags(idf.astype(np.float32))).tocsr().astype(np.float32)
-        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1), dtype=np.float32).ravel())
+        x.data = 1.0 + np.log(x.data)  # sublinear tf, as Vocabulary.vector
+        x = (x @ diags(idf.astype(np.float32))).tocsr()
+        norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
         x = (diags(np.where(norms > 0, 1.0 / np.maximum(norms, 1e-30), 1.0).astype(np.float32)) @ x).tocsr()
         x.sort_indices()
-        return x.astype(np.float32)
+        return x

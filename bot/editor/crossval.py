@@ -9,12 +9,10 @@ from __future__ import annotations
 import logging
 from typing import Iterable
 
-from bot.core.calibrate import cross_validate
-from bot.core.decide import guards_for
+from bot.core.calibrate import cross_validate, served_inputs
 from bot.core.engine import Engine
 from bot.core.model import Entry, Outcome
 from bot.core.problem import Problem
-from bot.core.scoring import rank
 
 logger = logging.getLogger(__name__)
 
@@ -30,13 +28,11 @@ def cv_steals(engine: Engine) -> list[tuple[Entry, str, Entry, Outcome, bool]]:
         ex = examples[row.example]
         if ex.negative:
             continue
-        ranking = rank(row.raw, engine.lexical_weight, limit=engine.settings.max_suggestions)
+        ranking, guards = served_inputs(row, ex, engine.lexical_weight, engine.settings)
         ids = [int(e) for e in ranking.entries]
         if not ids or ids[0] == ex.label:
             continue
         p_answer, p_in_scope = engine.decider.probabilities(ranking.features)
-        guards = guards_for(ranking.score, row.raw.oos_beats_entries, ex.tokens, engine.settings.min_margin,
-                            engine.settings.min_answer_words)
         decision = engine.decider.decide(p_answer, p_in_scope, guards)
         out.append((entries[ex.label], ex.text, entries[ids[0]], decision, ex.label in ids))
     return out
