@@ -111,6 +111,10 @@ def render_explain(reply: Reply) -> str:
         lines.append(f"learned: P(answer right) {x['p_answer']:.3f} (answers from {x['answer_at']:.3f}), "
                      f"P(in scope) {x['p_in_scope']:.3f} (suggests from {x['suggest_at']:.3f}), "
                      f"out of scope {x['out_of_scope']:.3f}" + (f"; channel {match.channel}" if match.channel else ""))
+        if match.candidates:
+            trust = "" if x["entry_precision"] >= x["min_entry_precision"] else \
+                f" (below {x['min_entry_precision']:.2f}: suggested, never answered directly)"
+            lines.append(f"top entry's cross-validated precision {x['entry_precision']:.3f}{trust}")
     for c in match.candidates[:5]:
         extra = f"  learned {x['learned'].get(c.id, 0.0):.3f} lexical {x['lexical'].get(c.id, 0.0):.3f}" if x else ""
         lines.append(f"  {c.score:.3f}{extra}  {c.id}  {c.question}")

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Sequence
 
 import numpy as np
 
 from bot.core import learned
-from bot.core.decide import Decider, Guards, fit_decider, guards_for, served
+from bot.core.decide import Decider, Guards, entry_precision, fit_decider, guards_for, served
 from bot.core.features import CountTable, text_features
 from bot.core.index import LexicalIndex
 from bot.core.scoring import ClassMap, Ranking, Raw, combine, oos_label, rank
@@ -57,6 +57,7 @@ class Fitted:
     model: learned.LinearModel
     lexical_weight: float
     decider: Decider
+    precision: np.ndarray  # each entry's cross-validated precision (decide.entry_precision)
     summary: dict[str, float]
 
 
@@ -142,18 +143,29 @@ def top1(rows: Sequence[HeldOut], examples: Sequence[Example], weights: Sequence
     return {w: h / max(len(ins), 1) for w, h in hits.items()}
 
 
-def served_inputs(row: HeldOut, ex: Example, lexical_weight: float, settings: MatchSettings) -> tuple[Ranking, Guards]:
-    """The ranking and the rules' flags a held-out example gets, exactly as a user's message would."""
+def served_inputs(row: HeldOut, ex: Example, lexical_weight: float, settings: MatchSettings,
+                  precision: np.ndarray | None = None) -> tuple[Ranking, Guards]:
+    """The ranking and the rules' flags a held-out example gets, exactly as a user's message would.
+
+    `precision`: each entry's cross-validated precision (None: every entry is trusted).
+    """
     ranking = rank(row.raw, lexical_weight, limit=settings.max_suggestions)
+    untrusted = (precision is not None and len(ranking.entries) > 0
+                 and float(precision[int(ranking.entries[0])]) < settings.min_entry_precision)
     return ranking, guards_for(ranking.score, row.raw.oos_beats_entries, ex.tokens, settings.min_margin,
-                               settings.min_answer_words)
+                               settings.min_answer_words, untrusted)
 
 
-def calibrate(rows: Sequence[HeldOut], examples: Sequence[Example], settings: MatchSettings) -> tuple[float, Decider, dict[str, float]]:
-    """Choose the lexical weight and fit the decision on held-out predictions; return a CV summary too."""
+def calibrate(rows: Sequence[HeldOut], examples: Sequence[Example], settings: MatchSettings,
+              group: np.ndarray) -> tuple[float, Decider, np.ndarray, dict[str, float]]:
+    """Choose the lexical weight, measure each entry's precision and fit the decision on held-out predictions.
+
+    `group`: each entry's category index (an entry's precision is shrunk towards its category's).
+    Returns the lexical weight, the decider, the entries' precision and a CV summary.
+    """
     scores = top1(rows, examples, LEXICAL_WEIGHTS)
     weight = max(LEXICAL_WEIGHTS, key=lambda w: (round(scores[w], 4), -w))
-    feats, correct, helpful, negative, rules = [], [], [], [], []
+    feats, correct, helpful, negative, rules, tops = [], [], [], [], [], []
     for r in rows:
         ex = examples[r.example]
         ranking, guards_one = served_inputs(r, ex, weight, settings)
@@ -163,9 +175,13 @@ def calibrate(rows: Sequence[HeldOut], examples: Sequence[Example], settings: Ma
         helpful.append(not ex.negative and ex.label in ids)
         negative.append(ex.negative)
         rules.append(guards_one)
+        tops.append(ids[0] if ids and not ex.negative else -1)
     x = np.array(feats)
-    c, h, neg = np.array(correct), np.array(helpful), np.array(negative)
-    guards = Guards.stack(rules)
+    c, h, neg = np.array(correct, dtype=bool), np.array(helpful, dtype=bool), np.array(negative, dtype=bool)
+    # precision over the KB's own phrasings: how often an entry on top of one is right (negatives are the decline
+    # head's business, and a tiny KB with many of them would otherwise distrust every entry)
+    precision, row_precision = entry_precision(np.array(tops, dtype=int), c, group, settings.entry_prior_rows)
+    guards = replace(Guards.stack(rules), untrusted=row_precision < settings.min_entry_precision)
     decider = fit_decider(x, c, neg, guards, settings.target_wrong_rate, settings.target_oos_decline,
                           settings.negatives_share)
     pa, p_in = decider.batch(x)
@@ -179,19 +195,21 @@ def calibrate(rows: Sequence[HeldOut], examples: Sequence[Example], settings: Ma
         "wrong": float((answered & ~c).mean()) if len(c) else 0.0,
         "negatives_declined": float((~answered & ~suggested)[neg].mean()) if neg.any() else 0.0,
         "answer_at": decider.answer_at, "suggest_at": decider.suggest_at,
+        "untrusted_entries": float((precision < settings.min_entry_precision).sum()),
     }
     logger.info("cross-validation: %s", {k: round(v, 3) for k, v in summary.items()})
-    return weight, decider, summary
+    return weight, decider, precision, summary
 
 
 def fit_all(examples: Sequence[Example], entry_ids: Sequence[str], domain_terms: frozenset[str],
-            settings: MatchSettings) -> tuple[Fitted, list[HeldOut]]:
-    """Cross-validate, calibrate, then train the serving model on every example."""
+            settings: MatchSettings, group: Sequence[int] | None = None) -> tuple[Fitted, list[HeldOut]]:
+    """Cross-validate, calibrate, then train the serving model on every example (`group`: entry categories)."""
     table = CountTable([ex.feats for ex in examples])
     rows = cross_validate(examples, entry_ids, domain_terms, settings.cv_folds, table)
-    weight, decider, summary = calibrate(rows, examples, settings)
+    groups = np.zeros(len(entry_ids), dtype=int) if group is None else np.asarray(group, dtype=int)
+    weight, decider, precision, summary = calibrate(rows, examples, settings, groups)
     everything = range(len(examples))
     vocab, cols = table.vocabulary(everything)
     model = learned.train_matrix(table.tfidf(everything, cols, vocab.idf), vocab,
                                  [ex.class_label(entry_ids) for ex in examples])
-    return Fitted(model, weight, decider, summary), rows
+    return Fitted(model, weight, decider, precision, summary), rows

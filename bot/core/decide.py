@@ -31,12 +31,20 @@ class Guards:
     close_call: np.ndarray  # the runner-up is within min_margin: "did you mean", never a direct answer
     too_short: np.ndarray  # too few content words to pick one answer (逾期, 征信): "did you mean"
     oos_beats: np.ndarray  # an out-of-scope class is likelier than every entry: decline, whatever the bars say
+    untrusted: np.ndarray  # the top entry's held-out predictions were seldom right (entry_precision): "did you mean"
 
     @classmethod
     def stack(cls, rows: Sequence["Guards"]) -> "Guards":
         """Join one-message guards into arrays over many messages."""
         return cls(*(np.concatenate([getattr(g, f) for g in rows]) if rows else np.zeros(0, dtype=bool)
-                     for f in ("no_topic", "close_call", "too_short", "oos_beats")))
+                     for f in GUARD_NAMES))
+
+    def subset(self, mask: np.ndarray) -> "Guards":
+        """The flags of the rows where `mask` is true."""
+        return Guards(*(getattr(self, f)[mask] for f in GUARD_NAMES))
+
+
+GUARD_NAMES = ("no_topic", "close_call", "too_short", "oos_beats", "untrusted")
 
 
 def names_a_topic(tokens: Sequence[str], min_words: int) -> bool:
@@ -48,12 +56,40 @@ def names_a_topic(tokens: Sequence[str], min_words: int) -> bool:
 
 
 def guards_for(shares: np.ndarray, oos_beats: bool, tokens: Sequence[str], min_margin: float,
-               min_words: int) -> Guards:
-    """The rules' flags for one message, from its ranked shares of belief and its words."""
+               min_words: int, untrusted: bool = False) -> Guards:
+    """The rules' flags for one message, from its ranked shares of belief, its words and its top entry's trust."""
     no_topic = not len(shares) or all(t in INTENT_WORDS for t in tokens)
     close = len(shares) > 1 and float(shares[0] - shares[1]) < min_margin
     flag = lambda b: np.array([bool(b)])  # noqa: E731
-    return Guards(flag(no_topic), flag(close), flag(names_a_topic(tokens, min_words)), flag(oos_beats))
+    return Guards(flag(no_topic), flag(close), flag(names_a_topic(tokens, min_words)), flag(oos_beats),
+                  flag(untrusted))
+
+
+def entry_precision(top: np.ndarray, correct: np.ndarray, group: np.ndarray,
+                    prior_rows: float) -> tuple[np.ndarray, np.ndarray]:
+    """Return (each entry's precision, each row's leave-one-out precision of its own top entry).
+
+    An entry's precision is the share of held-out predictions with it on top that were right, shrunk towards its group's share (its category's) with `prior_rows` pseudo-rows, so an entry
+    with few held-out rows takes after its category. A row's value leaves the row itself out (of the entry's
+    counts and of its group's), so calibration sees what an unseen message would. `top` < 0: a row not counted
+    (nothing ranked, or one calibration leaves out), whose value is 1.0.
+    """
+    n_entries = len(group)
+    ok = top >= 0
+    t, c = top[ok], correct[ok].astype(float)
+    n = np.bincount(t, minlength=n_entries).astype(float)
+    h = np.bincount(t, weights=c, minlength=n_entries)
+    n_groups = int(group.max()) + 1 if n_entries else 0
+    gn = np.bincount(group, weights=n, minlength=n_groups)
+    gh = np.bincount(group, weights=h, minlength=n_groups)
+    overall = float(h.sum() / n.sum()) if n.sum() else 1.0
+    prior = np.where(gn > 0, gh / np.maximum(gn, 1.0), overall)[group]
+    per_entry = (h + prior_rows * prior) / (n + prior_rows)
+    g = group[t]
+    row_prior = np.where(gn[g] > 1, (gh[g] - c) / np.maximum(gn[g] - 1, 1.0), overall)
+    row = np.ones(len(top))
+    row[ok] = (h[t] - c + prior_rows * row_prior) / (n[t] - 1 + prior_rows)
+    return per_entry, row
 
 
 def served(p_answer: np.ndarray, p_in_scope: np.ndarray, answer_at: float, suggest_at: float,
@@ -61,7 +97,7 @@ def served(p_answer: np.ndarray, p_in_scope: np.ndarray, answer_at: float, sugge
     """Return (answered, suggested) masks: the bars, then the rules."""
     blocked = guards.no_topic | guards.oos_beats
     over = (p_answer >= answer_at) & ~blocked
-    answered = over & ~guards.close_call & ~guards.too_short
+    answered = over & ~guards.close_call & ~guards.too_short & ~guards.untrusted
     suggested = (over & ~answered) | (~over & ~blocked & (p_in_scope >= suggest_at))
     return answered, suggested
 
@@ -139,6 +175,12 @@ def fit_decider(features: np.ndarray, correct: np.ndarray, negative: np.ndarray,
     suggest_at: the lowest bar at which >= target_decline of the negatives are declined (not answered, not
     suggested).
     """
+    keep = ~guards.untrusted
+    if keep.any() and not keep.all():
+        # calibrate on the rows whose top entry is trusted, the only ones the bars can answer (the rows of an
+        # untrusted entry, e.g. thousands of incoherent ones, would teach both heads that nothing is ever right)
+        return fit_decider(features[keep], correct[keep], negative[keep], guards.subset(keep), target_wrong,
+                           target_decline, negatives_share)
     n = len(features)
     weight = np.ones(n)
     n_neg = int(negative.sum())

@@ -12,6 +12,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Sequence
 
+import numpy as np
+
 from bot.core import cache
 from bot.core.analyzer import Analyzer
 from bot.core.calibrate import Example, Fitted
@@ -82,6 +84,7 @@ class Engine:
         self.model: LinearModel = fitted.model
         self.lexical_weight = fitted.lexical_weight
         self.decider: Decider = fitted.decider
+        self.entry_precision: np.ndarray = fitted.precision
         self.cv_summary = dict(fitted.summary)
         self._classes = ClassMap.build(self.model, self._entry_index)
         logger.debug("engine built in %.2f s", time.perf_counter() - start)
@@ -115,7 +118,8 @@ class Engine:
         s = self.settings
         return {"folds": s.cv_folds, "wrong": s.target_wrong_rate, "decline": s.target_oos_decline,
                 "neg_share": s.negatives_share, "max_suggestions": s.max_suggestions, "min_margin": s.min_margin,
-                "min_answer_words": s.min_answer_words}
+                "min_answer_words": s.min_answer_words, "min_entry_precision": s.min_entry_precision,
+                "entry_prior_rows": s.entry_prior_rows}
 
     def _load_or_fit(self, key: str, hit: cache.Cached | None) -> Fitted:
         """Use the cached model for these KB files and this code, or train and cache one."""
@@ -125,15 +129,18 @@ class Engine:
             arrays, meta = hit
             if tuple(meta.get("entries", ())) == self._entry_ids:
                 return Fitted(LinearModel.from_arrays(arrays), float(meta["lexical_weight"]),
-                              Decider.from_arrays(arrays), dict(meta.get("summary", {})))
+                              Decider.from_arrays(arrays), arrays["entry_precision"], dict(meta.get("summary", {})))
         from bot.core.calibrate import fit_all
 
         start = time.perf_counter()
-        fitted, _ = fit_all(self.examples, self._entry_ids, self.analyzer.domain_terms, self.settings)
+        categories = {c: g for g, c in enumerate(dict.fromkeys(e.category for e in self.kb.entries))}
+        fitted, _ = fit_all(self.examples, self._entry_ids, self.analyzer.domain_terms, self.settings,
+                            [categories[e.category] for e in self.kb.entries])
         logger.info("trained the matcher for %s entries in %.1f s", len(self._entry_ids), time.perf_counter() - start)
         meta = {"entries": list(self._entry_ids), "lexical_weight": fitted.lexical_weight, "summary": fitted.summary,
                 "analyzed": [[ex.text, ex.fixed, list(ex.tokens)] for ex in self.examples]}
-        cache.save(key, {**fitted.model.to_arrays(), **fitted.decider.to_arrays()}, meta)
+        cache.save(key, {**fitted.model.to_arrays(), **fitted.decider.to_arrays(),
+                         "entry_precision": fitted.precision}, meta)
         return fitted
 
     # --- public helpers ------------------------------------------------------------------------------
@@ -163,8 +170,10 @@ class Engine:
         candidates = [Candidate(entries[int(e)], round(float(min(max(sc, 0.0), 1.0)), 4))
                       for e, sc in zip(ranking.entries, ranking.score)]
         p_answer, p_in_scope = self.decider.probabilities(ranking.features)
+        top_precision = float(self.entry_precision[int(ranking.entries[0])]) if len(ranking.entries) else 1.0
         explain = MappingProxyType({
             "p_answer": round(p_answer, 4), "p_in_scope": round(p_in_scope, 4),
+            "entry_precision": round(top_precision, 4), "min_entry_precision": s.min_entry_precision,
             "answer_at": round(s.answer_at if s.answer_at is not None else self.decider.answer_at, 4),
             "suggest_at": round(s.suggest_at if s.suggest_at is not None else self.decider.suggest_at, 4),
             "features": MappingProxyType({n: round(float(v), 4) for n, v in zip(FEATURE_NAMES, ranking.features)}),
@@ -182,7 +191,8 @@ class Engine:
             # one of the top entry's own phrasings: the editors said what answers it (calibration, which holds
             # every phrasing out, speaks for unseen messages only)
             return Match(Outcome.ANSWER, tuple(candidates), tokens, normalized, coverage=coverage, explain=explain)
-        guards = guards_for(ranking.score, raw.oos_beats_entries, tokens, s.min_margin, s.min_answer_words)
+        guards = guards_for(ranking.score, raw.oos_beats_entries, tokens, s.min_margin, s.min_answer_words,
+                            top_precision < s.min_entry_precision)
         decision = self.decider.decide(p_answer, p_in_scope, guards, s.answer_at, s.suggest_at)
         channel = ""
         if decision is Outcome.FALLBACK and raw.oos_beats_entries and raw.oos_group >= 0:

@@ -28,7 +28,7 @@ def cv_steals(engine: Engine) -> list[tuple[Entry, str, Entry, Outcome, bool]]:
         ex = examples[row.example]
         if ex.negative:
             continue
-        ranking, guards = served_inputs(row, ex, engine.lexical_weight, engine.settings)
+        ranking, guards = served_inputs(row, ex, engine.lexical_weight, engine.settings, engine.entry_precision)
         ids = [int(e) for e in ranking.entries]
         if not ids or ids[0] == ex.label:
             continue
@@ -39,8 +39,17 @@ def cv_steals(engine: Engine) -> list[tuple[Entry, str, Entry, Outcome, bool]]:
 
 
 def check_cross_validation(engine: Engine) -> Iterable[Problem]:
-    """Lint warnings (kind 'cv-stolen') for held-out phrasings another entry would answer or bury."""
+    """Lint warnings for held-out phrasings another entry would answer or bury ('cv-stolen'), and for entries
+    that cross-validation so seldom confirms that they are only ever suggested ('cv-untrusted')."""
     from bot.editor.lint import LintWarning, alternate_line, field_line
+
+    low = engine.settings.min_entry_precision
+    for entry, precision in zip(engine.kb.entries, engine.entry_precision):
+        if precision < low:
+            yield LintWarning(entry.file, field_line(entry, "question"), "cv-untrusted",
+                              f"'{entry.id}' was right only {precision:.0%} of the times it ranked first for a "
+                              f"held-out phrasing (below {low:.0%}): it is offered as \"did you mean\", never "
+                              "answered directly; give it alternates that name its own topic")
 
     for entry, text, thief, decision, suggested in cv_steals(engine):
         if decision is not Outcome.ANSWER and suggested:

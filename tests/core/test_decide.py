@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from bot.core.decide import Guards, fit_decider, guards_for, names_a_topic, served, weighted_rate
+from bot.core.decide import GUARD_NAMES, Guards, fit_decider, guards_for, names_a_topic, served, weighted_rate
 from bot.core.model import Outcome
 
 N = 3000
@@ -19,7 +19,7 @@ def _rows(seed: int = 0):
 
 def _guards(**flags: np.ndarray) -> Guards:
     none = np.zeros(N, dtype=bool)
-    return Guards(*(flags.get(f, none) for f in ("no_topic", "close_call", "too_short", "oos_beats")))
+    return Guards(*(flags.get(f, none) for f in GUARD_NAMES))
 
 
 def test_negatives_a_rule_declines_count_toward_the_decline_target():
@@ -53,11 +53,11 @@ def test_one_message_is_decided_by_the_same_rules():
     rng, x, correct, negative = _rows(2)
     d = fit_decider(x, correct, negative, _guards(), 0.03, 0.90, 0.25)
     sure = (0.99, 0.99)
-    one = lambda **kw: Guards(*(np.array([kw.get(f, False)]) for f in ("no_topic", "close_call", "too_short",  # noqa: E731
-                                                                        "oos_beats")))
+    one = lambda **kw: Guards(*(np.array([kw.get(f, False)]) for f in GUARD_NAMES))  # noqa: E731
     assert d.decide(*sure, one()) is Outcome.ANSWER
     assert d.decide(*sure, one(close_call=True)) is Outcome.SUGGEST
     assert d.decide(*sure, one(too_short=True)) is Outcome.SUGGEST
+    assert d.decide(*sure, one(untrusted=True)) is Outcome.SUGGEST  # an entry CV seldom confirms: "did you mean"
     assert d.decide(*sure, one(no_topic=True)) is Outcome.FALLBACK
     assert d.decide(*sure, one(oos_beats=True)) is Outcome.FALLBACK  # another domain: an honest no, not a guess
     assert d.decide(0.0, 0.99, one()) is Outcome.SUGGEST
