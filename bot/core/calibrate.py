@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from bot.core import learned
-from bot.core.decide import Decider, Guards, entry_precision, fit_decider, guards_for, served
+from bot.core.decide import Decider, Guards, entry_precision, fit_decider, guards_for, served, top_precision
 from bot.core.features import CountTable, text_features
 from bot.core.index import LexicalIndex
 from bot.core.scoring import ClassMap, Ranking, Raw, combine, oos_label, rank
@@ -150,8 +150,7 @@ def served_inputs(row: HeldOut, ex: Example, lexical_weight: float, settings: Ma
     `precision`: each entry's cross-validated precision (None: every entry is trusted).
     """
     ranking = rank(row.raw, lexical_weight, limit=settings.max_suggestions)
-    untrusted = (precision is not None and len(ranking.entries) > 0
-                 and float(precision[int(ranking.entries[0])]) < settings.min_entry_precision)
+    untrusted = top_precision(precision, ranking.entries) < settings.min_entry_precision
     return ranking, guards_for(ranking.score, row.raw.oos_beats_entries, ex.tokens, settings.min_margin,
                                settings.min_answer_words, untrusted)
 

@@ -69,10 +69,11 @@ def entry_precision(top: np.ndarray, correct: np.ndarray, group: np.ndarray,
                     prior_rows: float) -> tuple[np.ndarray, np.ndarray]:
     """Return (each entry's precision, each row's leave-one-out precision of its own top entry).
 
-    An entry's precision is the share of held-out predictions with it on top that were right, shrunk towards its group's share (its category's) with `prior_rows` pseudo-rows, so an entry
-    with few held-out rows takes after its category. A row's value leaves the row itself out (of the entry's
-    counts and of its group's), so calibration sees what an unseen message would. `top` < 0: a row not counted
-    (nothing ranked, or one calibration leaves out), whose value is 1.0.
+    An entry's precision is the share of held-out predictions with it on top that were right, shrunk towards
+    its group's share (its category's) with `prior_rows` pseudo-rows, so an entry with few held-out rows takes
+    after its category. A row's value leaves the row itself out (of the entry's counts and of its group's), so
+    calibration sees what an unseen message would. `top` < 0: a row not counted (nothing ranked, or one
+    calibration leaves out), whose value is 1.0.
     """
     n_entries = len(group)
     ok = top >= 0
@@ -90,6 +91,11 @@ def entry_precision(top: np.ndarray, correct: np.ndarray, group: np.ndarray,
     row = np.ones(len(top))
     row[ok] = (h[t] - c + prior_rows * row_prior) / (n[t] - 1 + prior_rows)
     return per_entry, row
+
+
+def top_precision(precision: np.ndarray | None, entries: np.ndarray) -> float:
+    """The cross-validated precision of the top-ranked entry (1.0 when nothing ranked or none was measured)."""
+    return float(precision[int(entries[0])]) if precision is not None and len(entries) else 1.0
 
 
 def served(p_answer: np.ndarray, p_in_scope: np.ndarray, answer_at: float, suggest_at: float,

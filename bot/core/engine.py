@@ -17,7 +17,7 @@ import numpy as np
 from bot.core import cache
 from bot.core.analyzer import Analyzer
 from bot.core.calibrate import Example, Fitted
-from bot.core.decide import Decider, guards_for
+from bot.core.decide import Decider, guards_for, top_precision
 from bot.core.features import text_features
 from bot.core.index import LexicalIndex
 from bot.core.learned import LinearModel
@@ -170,10 +170,10 @@ class Engine:
         candidates = [Candidate(entries[int(e)], round(float(min(max(sc, 0.0), 1.0)), 4))
                       for e, sc in zip(ranking.entries, ranking.score)]
         p_answer, p_in_scope = self.decider.probabilities(ranking.features)
-        top_precision = float(self.entry_precision[int(ranking.entries[0])]) if len(ranking.entries) else 1.0
+        trust = top_precision(self.entry_precision, ranking.entries)
         explain = MappingProxyType({
             "p_answer": round(p_answer, 4), "p_in_scope": round(p_in_scope, 4),
-            "entry_precision": round(top_precision, 4), "min_entry_precision": s.min_entry_precision,
+            "entry_precision": round(trust, 4), "min_entry_precision": s.min_entry_precision,
             "answer_at": round(s.answer_at if s.answer_at is not None else self.decider.answer_at, 4),
             "suggest_at": round(s.suggest_at if s.suggest_at is not None else self.decider.suggest_at, 4),
             "features": MappingProxyType({n: round(float(v), 4) for n, v in zip(FEATURE_NAMES, ranking.features)}),
@@ -192,7 +192,7 @@ class Engine:
             # every phrasing out, speaks for unseen messages only)
             return Match(Outcome.ANSWER, tuple(candidates), tokens, normalized, coverage=coverage, explain=explain)
         guards = guards_for(ranking.score, raw.oos_beats_entries, tokens, s.min_margin, s.min_answer_words,
-                            top_precision < s.min_entry_precision)
+                            trust < s.min_entry_precision)
         decision = self.decider.decide(p_answer, p_in_scope, guards, s.answer_at, s.suggest_at)
         channel = ""
         if decision is Outcome.FALLBACK and raw.oos_beats_entries and raw.oos_group >= 0:
