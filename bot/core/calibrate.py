@@ -180,6 +180,7 @@ def calibrate(rows: Sequence[HeldOut], examples: Sequence[Example], settings: Ma
     # precision over the KB's own phrasings: how often an entry on top of one is right (negatives are the decline
     # head's business, and a tiny KB with many of them would otherwise distrust every entry)
     precision, row_precision = entry_precision(np.array(tops, dtype=int), c, group, settings.entry_prior_rows)
+    # the rows were ranked before any precision existed: their `untrusted` flag is each row's leave-one-out value
     guards = replace(Guards.stack(rules), untrusted=row_precision < settings.min_entry_precision)
     decider = fit_decider(x, c, neg, guards, settings.target_wrong_rate, settings.target_oos_decline,
                           settings.negatives_share)

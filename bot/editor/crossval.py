@@ -39,8 +39,11 @@ def cv_steals(engine: Engine) -> list[tuple[Entry, str, Entry, Outcome, bool]]:
 
 
 def check_cross_validation(engine: Engine) -> Iterable[Problem]:
-    """Lint warnings for held-out phrasings another entry would answer or bury ('cv-stolen'), and for entries
-    that cross-validation so seldom confirms that they are only ever suggested ('cv-untrusted')."""
+    """Yield lint warnings for entries cross-validation distrusts and for phrasings other entries steal.
+
+    'cv-untrusted': an entry so seldom confirmed that it is only ever suggested; 'cv-stolen': a held-out phrasing
+    another entry would answer or bury.
+    """
     from bot.editor.lint import LintWarning, alternate_line, field_line
 
     low = engine.settings.min_entry_precision
