@@ -44,6 +44,18 @@ def oov_weight(token: str) -> float:
     return OOV_CHAR_WEIGHT if len(token) == 1 else OOV_WEIGHT
 
 
+def offsets(counts: np.ndarray) -> np.ndarray:
+    """Start offsets of consecutive runs of these lengths, with the total at the end (len(counts) + 1 values)."""
+    return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+
+
+def bm25_weights(entry_len: np.ndarray, pair_entry: np.ndarray, uses: np.ndarray) -> np.ndarray:
+    """Entry-level BM25 weights: how many of an entry's phrasings use a word, saturated, length-normalized."""
+    avg_len = max(float(entry_len.mean()), 1.0)
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * entry_len[pair_entry] / avg_len)
+    return (uses * (BM25_K1 + 1) / (uses + norm) / (BM25_K1 + 1)).astype(np.float64)
+
+
 class LexicalIndex:
     """Inverted indexes over phrasings and entries; `search` is a pure function of (index, tokens)."""
 
@@ -78,23 +90,16 @@ class LexicalIndex:
                 idf[tid] = min(idf[tid], SINGLE_CHAR_WEIGHT)
         self.vocab = vocab
         self.idf = idf
+        # postings as flat arrays with offsets (CSR): word t's phrasings are _postings[_starts[t]:_starts[t + 1]]
         by_word = np.argsort(tids, kind="stable")  # phrasings of each word, in phrasing order
-        word_splits = np.cumsum(np.bincount(tids, minlength=len(vocab)))[:-1]
-        self._postings = tuple(np.split(docs[by_word].astype(np.int32), word_splits))
-        doc_splits = np.cumsum(np.bincount(docs, minlength=len(doc_tokens)))[:-1]
-        self._doc_norm = np.array([idf[ids].sum() for ids in np.split(tids, doc_splits)], dtype=np.float64)
+        self._starts = offsets(np.bincount(tids, minlength=len(vocab)))
+        self._postings = docs[by_word].astype(np.int32)
+        self._doc_norm = np.bincount(docs, weights=idf[tids], minlength=len(doc_tokens))
         self._joined = ["".join(t) for t in doc_tokens]
-        self._build_entry_weights(np.bincount(ents, minlength=self.n_entries).astype(np.float64), pair_entry,
-                                  uses, np.cumsum(entries_per_word)[:-1])
-
-    def _build_entry_weights(self, entry_len: np.ndarray, pair_entry: np.ndarray, uses: np.ndarray,
-                             splits: np.ndarray) -> None:
-        """Entry-level BM25 weights: how many of an entry's phrasings use a word, saturated, length-normalized."""
-        avg_len = max(float(entry_len.mean()), 1.0)
-        norm = BM25_K1 * (1 - BM25_B + BM25_B * entry_len[pair_entry] / avg_len)
-        weights = uses * (BM25_K1 + 1) / (uses + norm) / (BM25_K1 + 1)
-        self._entry_postings = tuple(np.split(pair_entry.astype(np.int32), splits))
-        self._entry_weights = tuple(np.split(weights.astype(np.float64), splits))
+        self._entry_starts = offsets(entries_per_word)  # (word, entry) pairs are sorted by word
+        self._entry_postings = pair_entry.astype(np.int32)
+        self._entry_weights = bm25_weights(np.bincount(ents, minlength=self.n_entries).astype(np.float64),
+                                           pair_entry, uses)
 
     def weight(self, token: str) -> float:
         """How informative a word is in this KB (IDF); unknown words get a fixed weight."""
@@ -130,8 +135,9 @@ class LexicalIndex:
             return LexicalHits(EMPTY_HITS.entries, EMPTY_HITS.score, EMPTY_HITS.token_f1, EMPTY_HITS.char,
                                coverage, len(known))
         overlap = np.zeros(len(self._joined), dtype=np.float64)
+        starts, estarts = self._starts, self._entry_starts
         for tid, w in known:
-            overlap[self._postings[tid]] += w
+            overlap[self._postings[starts[tid]:starts[tid + 1]]] += w
         touched = np.flatnonzero(overlap)
         ov = overlap[touched]
         recall = ov / qnorm
@@ -146,7 +152,8 @@ class LexicalIndex:
         doc_score = TOKEN_SHARE * token_score + (1 - TOKEN_SHARE) * char
         cover = np.zeros(self.n_entries, dtype=np.float64)
         for tid, w in known:
-            cover[self._entry_postings[tid]] += w * self._entry_weights[tid]
+            span = slice(estarts[tid], estarts[tid + 1])
+            cover[self._entry_postings[span]] += w * self._entry_weights[span]
         cover /= qnorm
         # best phrasing per entry: sort by score, keep each entry's first
         doc_entry = self._doc_entry[touched]
