@@ -45,12 +45,12 @@ def oov_weight(token: str) -> float:
 
 
 def offsets(counts: np.ndarray) -> np.ndarray:
-    """Start offsets of consecutive runs of these lengths, with the total at the end (len(counts) + 1 values)."""
+    """Return the start offset of each run of these lengths, then the total (len(counts) + 1 values)."""
     return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
 
 def bm25_weights(entry_len: np.ndarray, pair_entry: np.ndarray, uses: np.ndarray) -> np.ndarray:
-    """Entry-level BM25 weights: how many of an entry's phrasings use a word, saturated, length-normalized."""
+    """Return entry-level BM25 weights: how many of an entry's phrasings use a word, saturated, length-normalized."""
     avg_len = max(float(entry_len.mean()), 1.0)
     norm = BM25_K1 * (1 - BM25_B + BM25_B * entry_len[pair_entry] / avg_len)
     return (uses * (BM25_K1 + 1) / (uses + norm) / (BM25_K1 + 1)).astype(np.float64)
