@@ -94,7 +94,7 @@ def entry_precision(top: np.ndarray, correct: np.ndarray, group: np.ndarray,
 
 
 def top_precision(precision: np.ndarray | None, entries: np.ndarray) -> float:
-    """The cross-validated precision of the top-ranked entry (1.0 when nothing ranked or none was measured)."""
+    """Return the cross-validated precision of the top-ranked entry (1.0 when nothing ranked or none was measured)."""
     return float(precision[int(entries[0])]) if precision is not None and len(entries) else 1.0
 
 
