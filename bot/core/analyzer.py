@@ -60,6 +60,7 @@ def _pinyin_table() -> Mapping[int, str]:
     return module.pinyin_dict
 
 
+AMOUNT_UNITS = frozenset("万千百亿元块")  # after a digit these belong to the amount
 FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
 FUZZY_FINALS = (("ing", "in"), ("eng", "en"), ("ang", "an"))
 
@@ -156,6 +157,7 @@ class Analyzer:
         out: list[str] = []
         i, n = 0, len(text)
         freq = self._tk.FREQ
+        edges = self.word_edges(text)
         while i < n:
             replaced = False
             for length in range(min(self._max_sound_len, n - i), 1, -1):
@@ -165,8 +167,8 @@ class Analyzer:
                     i += length
                     replaced = True
                     break
-                if not HAN_RE.match(piece):
-                    continue
+                if not HAN_RE.match(piece) or (piece[0] in AMOUNT_UNITS and i and text[i - 1].isdigit()):
+                    continue  # 40万商贷 is 40万 + 商贷, not 40 + 网商贷
                 canonical = self._typo_variants.get(piece)
                 if canonical is not None:
                     out.append(canonical)
@@ -176,7 +178,7 @@ class Analyzer:
                 if freq.get(piece):
                     continue
                 target = self._sound_map.get(sound_key(piece))
-                if target is not None:
+                if target is not None and i in edges and i + length in edges:
                     out.append(target)
                     i += length
                     replaced = True
@@ -185,6 +187,18 @@ class Analyzer:
                 out.append(text[i])
                 i += 1
         return "".join(out)
+
+    def word_edges(self, text: str) -> frozenset[int]:
+        """Return the offsets where jieba's own cut of `text` starts or ends a word.
+
+        A homophone fix may only replace whole words of that cut: 付利 in 支付利息 sounds like 复利 and 方催收 in
+        第三方催收 like 反催收, but jieba reads 支付 / 利息 and 第三方 / 催收, so those pieces are not typos.
+        """
+        edges, at = {0}, 0
+        for word in self._tk.cut(text, HMM=False):
+            at += len(word)
+            edges.add(at)
+        return frozenset(edges)
 
     def segment(self, text: str) -> list[str]:
         """Cut normalized text into words; numbers, amounts and Latin words stay whole."""

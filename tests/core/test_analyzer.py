@@ -46,3 +46,32 @@ def test_real_words_are_not_rewritten_as_homophones(tiny_kb):
 def test_sound_key_is_fuzzy_for_retroflex_and_nasal_finals():
     assert sound_key("征信") == sound_key("真新") == sound_key("争性")
     assert sound_key("催收") != sound_key("征信")
+
+
+def test_homophone_fix_never_cuts_through_a_word(real_kb_path):
+    a = Analyzer(load_kb(real_kb_path))
+    # each middle piece sounds like a domain term (反催收, 复利, 合法, 征信, 网贷, 花呗), but it straddles a real word
+    for text in ("第三方催收说要起诉", "已支付利息能退吗", "利息和罚息怎么算", "身份证信息被冒用", "为何法院不受理",
+                 "填完贷款申请", "电话被打爆了", "如何调整心态"):
+        assert a.fix_homophones(normalize(text)) == normalize(text), text
+    assert "第三方" in a.tokens(normalize("第三方催收说要起诉"))
+    assert "反催收" not in a.fix_homophones("第三方催收")
+
+
+def test_homophone_fix_leaves_amounts_alone(real_kb_path):
+    a = Analyzer(load_kb(real_kb_path))
+    assert a.fix_homophones("欠了20万贷款") == "欠了20万贷款"  # not 20 + 网贷
+    assert a.fix_homophones("40万商贷") == "40万商贷"
+
+
+def test_homophone_fix_still_corrects_typos_in_the_real_kb(real_kb_path):
+    a = Analyzer(load_kb(real_kb_path))
+    assert a.fix_homophones("影响正信吗") == "影响征信吗"
+    assert a.fix_homophones("会被其诉吗") == "会被起诉吗"
+    assert a.fix_homophones("逾期写商分期") == "逾期协商分期"
+
+
+def test_word_edges_follow_jiebas_cut(real_kb_path):
+    a = Analyzer(load_kb(real_kb_path))
+    edges = a.word_edges("支付利息")
+    assert {0, 2, 4} <= edges and 1 not in edges and 3 not in edges
