@@ -15,11 +15,10 @@ from typing import Sequence
 import numpy as np
 
 from bot.core import learned
-from bot.core.decide import (Decider, Guards, entry_precision, fit_decider, guards_for, served, top_precision,
-                              trusted_entries)
+from bot.core.decide import Decider, Guards, entry_precision, fit_decider, guards_for, served, top_precision
 from bot.core.features import CountTable, text_features
 from bot.core.index import LexicalIndex
-from bot.core.scoring import ClassMap, Ranking, Raw, combine, oos_label, rank, trusted_only
+from bot.core.scoring import ClassMap, Ranking, Raw, combine, oos_label, rank
 from bot.core.settings import MatchSettings
 
 logger = logging.getLogger(__name__)
@@ -150,30 +149,10 @@ def served_inputs(row: HeldOut, ex: Example, lexical_weight: float, settings: Ma
 
     `precision`: each entry's cross-validated precision (None: every entry is trusted).
     """
-    raw = trusted_only(row.raw, trusted_entries(precision, settings.min_entry_precision))
-    ranking = rank(raw, lexical_weight, limit=settings.max_suggestions)
+    ranking = rank(row.raw, lexical_weight, limit=settings.max_suggestions)
     untrusted = top_precision(precision, ranking.entries) < settings.min_entry_precision
     return ranking, guards_for(ranking.score, row.raw.oos_beats_entries, ex.tokens, settings.min_margin,
                                settings.min_answer_words, untrusted)
-
-
-def _served_rows(rows: Sequence[HeldOut], examples: Sequence[Example], weight: float, settings: MatchSettings,
-                 precision: np.ndarray | None
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, Guards, np.ndarray]:
-    """Rank every held-out row as serving would: (features, correct, helpful, negative, guards, top entry)."""
-    feats, correct, helpful, negative, rules, tops = [], [], [], [], [], []
-    for r in rows:
-        ex = examples[r.example]
-        ranking, guards_one = served_inputs(r, ex, weight, settings, precision)
-        ids = ranking.entries.tolist()
-        feats.append(ranking.features)
-        correct.append(not ex.negative and bool(ids) and ids[0] == ex.label)
-        helpful.append(not ex.negative and ex.label in ids)
-        negative.append(ex.negative)
-        rules.append(guards_one)
-        tops.append(ids[0] if ids and not ex.negative else -1)
-    return (np.array(feats), np.array(correct, dtype=bool), np.array(helpful, dtype=bool),
-            np.array(negative, dtype=bool), Guards.stack(rules), np.array(tops, dtype=int))
 
 
 def calibrate(rows: Sequence[HeldOut], examples: Sequence[Example], settings: MatchSettings,
@@ -185,17 +164,24 @@ def calibrate(rows: Sequence[HeldOut], examples: Sequence[Example], settings: Ma
     """
     scores = top1(rows, examples, LEXICAL_WEIGHTS)
     weight = max(LEXICAL_WEIGHTS, key=lambda w: (round(scores[w], 4), -w))
-    x, c, h, neg, rules, tops = _served_rows(rows, examples, weight, settings, None)
+    feats, correct, helpful, negative, rules, tops = [], [], [], [], [], []
+    for r in rows:
+        ex = examples[r.example]
+        ranking, guards_one = served_inputs(r, ex, weight, settings)
+        ids = ranking.entries.tolist()
+        feats.append(ranking.features)
+        correct.append(not ex.negative and bool(ids) and ids[0] == ex.label)
+        helpful.append(not ex.negative and ex.label in ids)
+        negative.append(ex.negative)
+        rules.append(guards_one)
+        tops.append(ids[0] if ids and not ex.negative else -1)
+    x = np.array(feats)
+    c, h, neg = np.array(correct, dtype=bool), np.array(helpful, dtype=bool), np.array(negative, dtype=bool)
     # precision over the KB's own phrasings: how often an entry on top of one is right (negatives are the decline
     # head's business, and a tiny KB with many of them would otherwise distrust every entry)
-    precision, row_precision = entry_precision(tops, c, group, settings.entry_prior_rows)
-    if trusted_entries(precision, settings.min_entry_precision) is not None:
-        # serving ranks trusted entries only (scoring.trusted_only): rank the held-out rows the same way; a row
-        # whose top stays the same keeps its leave-one-out precision
-        x, c, h, neg, rules, tops2 = _served_rows(rows, examples, weight, settings, precision)
-        row_precision = np.where(tops2 == tops, row_precision, precision[np.maximum(tops2, 0)])
+    precision, row_precision = entry_precision(np.array(tops, dtype=int), c, group, settings.entry_prior_rows)
     # the rows were ranked before any precision existed: their `untrusted` flag is each row's leave-one-out value
-    guards = replace(rules, untrusted=row_precision < settings.min_entry_precision)
+    guards = replace(Guards.stack(rules), untrusted=row_precision < settings.min_entry_precision)
     decider = fit_decider(x, c, neg, guards, settings.target_wrong_rate, settings.target_oos_decline,
                           settings.negatives_share)
     pa, p_in = decider.batch(x)

@@ -98,13 +98,6 @@ def top_precision(precision: np.ndarray | None, entries: np.ndarray) -> float:
     return float(precision[int(entries[0])]) if precision is not None and len(entries) else 1.0
 
 
-def trusted_entries(precision: np.ndarray | None, bar: float) -> np.ndarray | None:
-    """Return one flag per entry, true when its cross-validated precision reaches `bar` (None: all do)."""
-    if precision is None or bool((precision >= bar).all()):
-        return None
-    return precision >= bar
-
-
 def served(p_answer: np.ndarray, p_in_scope: np.ndarray, answer_at: float, suggest_at: float,
            guards: Guards) -> tuple[np.ndarray, np.ndarray]:
     """Return (answered, suggested) masks: the bars, then the rules."""

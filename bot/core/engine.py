@@ -17,7 +17,7 @@ import numpy as np
 from bot.core import cache
 from bot.core.analyzer import Analyzer
 from bot.core.calibrate import Example, Fitted
-from bot.core.decide import Decider, guards_for, top_precision, trusted_entries
+from bot.core.decide import Decider, guards_for, top_precision
 from bot.core.features import text_features
 from bot.core.index import LexicalIndex
 from bot.core.learned import LinearModel
@@ -26,7 +26,7 @@ from bot.core.model import Candidate, Entry, KnowledgeBase, Match, Outcome, Repl
 from bot.core.negatives import CHANNELS
 from bot.core.normalize import normalize, normalize_for_safety
 from bot.core.safety import CrisisDetector
-from bot.core.scoring import FEATURE_NAMES, ClassMap, rank, raw_scores, trusted_only
+from bot.core.scoring import FEATURE_NAMES, ClassMap, rank, raw_scores
 from bot.core.settings import MatchSettings
 
 logger = logging.getLogger(__name__)
@@ -85,7 +85,6 @@ class Engine:
         self.lexical_weight = fitted.lexical_weight
         self.decider: Decider = fitted.decider
         self.entry_precision: np.ndarray = fitted.precision
-        self._trusted = trusted_entries(fitted.precision, self.settings.min_entry_precision)
         self.cv_summary = dict(fitted.summary)
         self._classes = ClassMap.build(self.model, self._entry_index)
         logger.debug("engine built in %.2f s", time.perf_counter() - start)
@@ -165,8 +164,7 @@ class Engine:
         if not normalized:
             return Match(Outcome.EMPTY, (), (), normalized)
         fixed, tokens = self.analyzer.analyze(normalized)
-        raw = trusted_only(raw_scores(self.model, self._classes, self.index, text_features(fixed, tokens), tokens),
-                           self._trusted)
+        raw = raw_scores(self.model, self._classes, self.index, text_features(fixed, tokens), tokens)
         ranking = rank(raw, self.lexical_weight)
         entries = self.kb.entries
         candidates = [Candidate(entries[int(e)], round(float(min(max(sc, 0.0), 1.0)), 4))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -65,22 +65,6 @@ class Raw:
     oos_beats_entries: bool  # that group is more likely than every entry
     coverage: float
     words: int
-
-
-def trusted_only(raw: Raw, trusted: np.ndarray | None) -> Raw:
-    """Keep only the pool's trusted entries (cross-validated precision at or above the bar), if any is trusted.
-
-    An entry whose held-out phrasings seldom come back to it (a flood of incoherent ones) must not push a
-    trusted entry out of first place: it could only ever be offered as "did you mean". `trusted`: one flag per
-    entry, or None when every entry is trusted (the bundled KB).
-    """
-    if trusted is None or not len(raw.pool):
-        return raw
-    keep = trusted[raw.pool]
-    if keep.all() or not keep.any():
-        return raw
-    return replace(raw, pool=raw.pool[keep], prob=raw.prob[keep], margin=raw.margin[keep], lex=raw.lex[keep],
-                   token_f1=raw.token_f1[keep], char=raw.char[keep])
 
 
 def raw_scores(model: LinearModel, classes: ClassMap, index: LexicalIndex, feats: Sequence[str],

@@ -90,24 +90,14 @@ def test_incoherent_entries_are_distrusted_and_coherent_ones_are_not(noisy_engin
     assert noisy_engine.cv_summary["untrusted_entries"] == float((precision < low).sum())
 
 
-def test_untrusted_entries_never_outrank_trusted_ones(noisy_engine):
+def test_a_message_closest_to_an_untrusted_entry_gets_did_you_mean(noisy_engine):
     phrasings = {t for e in noisy_engine.kb.entries for t in (e.question, *e.alternates)}
-    texts = [t for t in (f"{p}{a}{b}{e}" for p in PLATFORMS for a in SUBJECTS for b in SUBJECTS for e in ENDINGS)
-             if t not in phrasings][:300]
-    trusted_top = noise_only = 0
-    for text in texts:
-        match = noisy_engine.match(text)
-        noise = [c.id.startswith("noise-") for c in match.candidates]
-        if noise and noise[0]:
-            # only untrusted entries matched at all: "did you mean", never a direct answer
-            assert all(noise), (text, [c.id for c in match.candidates])
-            assert match.decision is not Outcome.ANSWER
-            assert match.explain["entry_precision"] < noisy_engine.settings.min_entry_precision
-            noise_only += 1
-        else:
-            assert not any(noise), (text, [c.id for c in match.candidates])
-            trusted_top += match.candidates != ()
-    assert trusted_top > 0
+    text = next(t for t in (f"{p}{a}{b}{e}" for p in PLATFORMS for a in SUBJECTS for b in SUBJECTS for e in ENDINGS)
+                if t not in phrasings and noisy_engine.match(t).candidates
+                and noisy_engine.match(t).candidates[0].id.startswith("noise-"))
+    match = noisy_engine.match(text)
+    assert match.decision is not Outcome.ANSWER
+    assert match.explain["entry_precision"] < noisy_engine.settings.min_entry_precision
 
 
 def test_the_coherent_entries_are_still_answered_beside_the_noise(noisy_engine, tmp_path: Path):
@@ -139,18 +129,3 @@ def test_lint_names_the_entries_it_distrusts(noisy_engine):
     assert untrusted and {w.message.split("'")[1] for w in warnings} == untrusted
     assert all(w.file.endswith("zz-noise.yaml") or "card-fee" in w.message for w in warnings)
     assert all(w.line > 0 for w in warnings)
-
-
-def test_trusted_only_drops_untrusted_pool_entries_unless_none_is_trusted():
-    from bot.core.scoring import Raw, trusted_only
-
-    def raw(pool):
-        n = len(pool)
-        return Raw(np.array(pool), np.linspace(.9, .1, n), np.linspace(1, -1, n), np.linspace(.5, 0, n),
-                   np.zeros(n), np.zeros(n), 0.1, -1, False, 1.0, 3)
-
-    trusted = np.array([True, False, True, False])
-    kept = trusted_only(raw([1, 0, 2]), trusted)
-    assert kept.pool.tolist() == [0, 2] and kept.prob.tolist() == pytest.approx([0.5, 0.1])
-    assert trusted_only(raw([1, 3]), trusted).pool.tolist() == [1, 3]  # nothing trusted: keep all (did you mean)
-    assert trusted_only(raw([0, 2]), None).pool.tolist() == [0, 2]
