@@ -157,7 +157,7 @@ class Analyzer:
         out: list[str] = []
         i, n = 0, len(text)
         freq = self._tk.FREQ
-        edges = self.word_edges(text)
+        edges: frozenset[int] | None = None  # jieba's cut, made only when some piece sounds like a domain term
         while i < n:
             replaced = False
             for length in range(min(self._max_sound_len, n - i), 1, -1):
@@ -178,7 +178,9 @@ class Analyzer:
                 if freq.get(piece):
                     continue
                 target = self._sound_map.get(sound_key(piece))
-                if target is not None and i in edges and i + length in edges:
+                if target is not None and edges is None:
+                    edges = self.word_edges(text)
+                if target is not None and edges is not None and i in edges and i + length in edges:
                     out.append(target)
                     i += length
                     replaced = True
