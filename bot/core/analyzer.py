@@ -6,7 +6,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Iterable, Mapping
+from typing import Iterable, Iterator, Mapping
 
 import jieba
 
@@ -60,7 +60,6 @@ def _pinyin_table() -> Mapping[int, str]:
     return module.pinyin_dict
 
 
-AMOUNT_UNITS = frozenset("万千百亿元块")  # after a digit these belong to the amount
 FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"))
 FUZZY_FINALS = (("ing", "in"), ("eng", "en"), ("ang", "an"))
 
@@ -167,8 +166,8 @@ class Analyzer:
                     i += length
                     replaced = True
                     break
-                if not HAN_RE.match(piece) or (piece[0] in AMOUNT_UNITS and i and text[i - 1].isdigit()):
-                    continue  # 40万商贷 is 40万 + 商贷, not 40 + 网商贷
+                if not HAN_RE.match(piece):
+                    continue
                 canonical = self._typo_variants.get(piece)
                 if canonical is not None:
                     out.append(canonical)
@@ -178,9 +177,11 @@ class Analyzer:
                 if freq.get(piece):
                     continue
                 target = self._sound_map.get(sound_key(piece))
-                if target is not None and edges is None:
+                if target is None:
+                    continue
+                if edges is None:
                     edges = self.word_edges(text)
-                if target is not None and edges is not None and i in edges and i + length in edges:
+                if i in edges and i + length in edges:
                     out.append(target)
                     i += length
                     replaced = True
@@ -190,29 +191,32 @@ class Analyzer:
                 i += 1
         return "".join(out)
 
-    def word_edges(self, text: str) -> frozenset[int]:
-        """Return the offsets where jieba's own cut of `text` starts or ends a word.
+    def cut(self, text: str, hmm: bool = True) -> Iterator[str]:
+        """Yield each piece of `text` in order, spaces too: numbers, amounts, Latin words whole, the rest by jieba."""
+        for chunk in CHUNK_RE.split(text):
+            if not chunk:
+                continue
+            if chunk.isspace() or NUMBER_RE.fullmatch(chunk) or LATIN_RE.fullmatch(chunk):
+                yield chunk
+            else:
+                yield from self._tk.cut(chunk, HMM=hmm)
 
-        A homophone fix may only replace whole words of that cut: 付利 in 支付利息 sounds like 复利 and 方催收 in
-        第三方催收 like 反催收, but jieba reads 支付 / 利息 and 第三方 / 催收, so those pieces are not typos.
+    def word_edges(self, text: str) -> frozenset[int]:
+        """Return the offsets where the analyzer's own cut of `text` (jieba without HMM) starts or ends a word.
+
+        A homophone fix may only replace whole words of that cut: 付利 in 支付利息 sounds like 复利, 方催收 in
+        第三方催收 like 反催收 and 万商 in 40万商贷 like 网商, but the cut reads 支付 / 利息, 第三方 / 催收 and
+        40万 / 商贷, so those pieces are not typos.
         """
         edges, at = {0}, 0
-        for word in self._tk.cut(text, HMM=False):
+        for word in self.cut(text, hmm=False):
             at += len(word)
             edges.add(at)
         return frozenset(edges)
 
     def segment(self, text: str) -> list[str]:
         """Cut normalized text into words; numbers, amounts and Latin words stay whole."""
-        words: list[str] = []
-        for chunk in CHUNK_RE.split(text):
-            if not chunk or chunk.isspace():
-                continue
-            if NUMBER_RE.fullmatch(chunk) or LATIN_RE.fullmatch(chunk):
-                words.append(chunk)
-            else:
-                words.extend(w for w in self._tk.cut(chunk, HMM=True) if w.strip())
-        return words
+        return [w for w in self.cut(text) if w.strip()]
 
     def analyze(self, normalized: str) -> tuple[str, tuple[str, ...]]:
         """Return the homophone-corrected text and its content words, canonicalized."""
