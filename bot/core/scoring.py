@@ -10,12 +10,12 @@ import numpy as np
 from bot.core.index import LexicalHits, LexicalIndex
 from bot.core.learned import OOS_CLASS, LinearModel
 
-TEMPERATURE = 4.0  # softmax sharpness over SVM margins (margins live in about [-1.5, 1.5])
+TEMPERATURE = 4.0  # softmax sharpness over the classifier's scores (learned.train_matrix stores log-odds / 4)
 MODEL_POOL = 40  # entries kept from the classifier before mixing with lexical hits
 FEATURE_NAMES = (
     "p_top",  # classifier probability of the top entry
     "p_margin",  # … minus the runner-up's
-    "d_top",  # classifier margin (SVM decision value) of the top entry
+    "d_top",  # classifier score (log-odds / TEMPERATURE) of the top entry
     "d_margin",  # … minus the best margin of any other entry
     "p_oos",  # probability mass of the out-of-scope classes
     "lex_top",  # lexical score (token F1 + RapidFuzz + BM25 cover) of the top entry

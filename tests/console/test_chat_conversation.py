@@ -104,13 +104,13 @@ def test_none_of_these_records_the_miss_redacted_and_offers_help(convo_settings,
     app = XinZhi(convo_settings, log=convo_store)
     out = io.StringIO()
     session = ChatSession(app, io.StringIO(), out)
-    reply, state = app.reply(session.state, "还不上")
+    reply, state = app.reply(session.state, "还不上怎么办")
     assert reply.kind.value == "suggest", "the test needs a question the KB only suggests for"
-    session.handle("还不上 13812345678")
+    session.handle("还不上怎么办 13812345678")
     assert f"{len(session.state.choices) + 1}. {texts.NONE_OF_THESE}" in out.getvalue()
     session.handle("都不是")
     assert texts.NONE_OF_THESE_REPLY in out.getvalue()
-    assert [u.text for u in convo_store.unanswered(1)] == ["还不上 [手机号]"]
+    assert [u.text for u in convo_store.unanswered(1)] == ["还不上怎么办 [手机号]"]
     session.handle("信用卡逾期会上征信吗")  # the list was answered by 都不是: not also "unpicked"
     assert len(convo_store.unanswered(1)) == 1
 
@@ -118,9 +118,9 @@ def test_none_of_these_records_the_miss_redacted_and_offers_help(convo_settings,
 def test_an_unpicked_suggestion_list_is_recorded_when_the_user_moves_on(convo_settings, convo_store):
     app = XinZhi(convo_settings, log=convo_store)
     session = ChatSession(app, io.StringIO(), io.StringIO())
-    session.handle("还不上")
+    session.handle("还不上怎么办")
     session.handle("信用卡逾期会上征信吗")
-    assert [u.text for u in convo_store.unpicked(1)] == ["还不上"]  # kept apart for `kb gaps`
+    assert [u.text for u in convo_store.unpicked(1)] == ["还不上怎么办"]  # kept apart for `kb gaps`
     assert convo_store.unanswered(1) == ()
 
 

@@ -89,17 +89,17 @@ def test_inline_results_use_the_summary_as_description(fake, bot):
 
 
 def test_none_of_these_records_the_miss_and_offers_help(fake, bot, event_log):
-    [suggest] = fake.exchange("还不上 13812345678")
+    [suggest] = fake.exchange("还不上怎么办 13812345678")
     assert data(suggest)[-1] == "n:0" and fake.buttons(suggest)[-1][0]["text"] == texts.NONE_OF_THESE
     before = len(fake.sent(USER))
     fake.press(suggest, "n:0")
     [reply] = fake.wait_texts(USER, before + 1)[before:]
     assert reply == texts.NONE_OF_THESE_REPLY.replace("&", "&amp;")
-    assert event_log.unanswered == [("还不上 13812345678", "telegram")]  # the store redacts before writing
+    assert event_log.unanswered == [("还不上怎么办 13812345678", "telegram")]  # the store redacts before writing
 
 
 def test_typed_number_picks_a_suggestion_and_is_recorded(fake, bot, event_log):
-    [suggest] = fake.exchange("还不上")
+    [suggest] = fake.exchange("还不上怎么办")
     first = data(suggest)[0][2:]
     [answer] = fake.exchange("1")
     assert answer["html"].startswith("<b>") and first in data(answer)[-1]
@@ -141,7 +141,7 @@ def test_new_callback_kinds_parse_and_foreign_ones_do_not():
 
 
 def test_typed_none_of_these_works_like_the_button(fake, bot, event_log):
-    fake.exchange("还不上")
+    fake.exchange("还不上怎么办")
     [reply] = fake.exchange(texts.NONE_OF_THESE)
     assert reply["html"] == texts.NONE_OF_THESE_REPLY.replace("&", "&amp;")
-    assert event_log.unanswered == [("还不上", "telegram")]
+    assert event_log.unanswered == [("还不上怎么办", "telegram")]
