@@ -43,7 +43,7 @@ class MatchSettings:
     min_suggest_coverage: float = 0.75
     # an entry that was right less than this share of the times it ranked first for a held-out phrasing (its
     # cross-validated precision, decide.entry_precision) is offered as "did you mean", never answered directly.
-    # Real entries sit far above it (the lowest is about 0.57); it catches entries whose phrasings do not
+    # Real entries sit far above it (the lowest is about 0.6); it catches entries whose phrasings do not
     # hang together, such as a flood of incoherent ones, and keeps them from swamping the calibration
     min_entry_precision: float = 0.2
     entry_prior_rows: float = 2.0  # pseudo-rows of the entry's category share that precision is shrunk towards
