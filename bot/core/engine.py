@@ -68,7 +68,7 @@ class Engine:
         self.kb = kb
         self.settings = settings or MatchSettings()
         self.analyzer = Analyzer(kb)
-        self.is_crisis = CrisisDetector(kb.crisis_terms)
+        self.is_crisis = CrisisDetector(kb.crisis_terms, self.analyzer.word_edges)
         self.cv_summary: dict[str, float] = {}
         start = time.perf_counter()
         self._entry_ids = tuple(e.id for e in kb.entries)

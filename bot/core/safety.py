@@ -8,7 +8,7 @@ debt stress (压力好大, 我该怎么办) are not crisis statements.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Callable, Iterable
 
 from bot.core.analyzer import char_sound
 
@@ -40,12 +40,14 @@ def _sounds(text: str) -> list[str]:
 class CrisisDetector:
     """Say whether normalized text expresses suicidal thoughts or crisis."""
 
-    def __init__(self, extra_terms: Iterable[str] = ()):
+    def __init__(self, extra_terms: Iterable[str] = (),
+                 word_edges: Callable[[str], frozenset[int]] | None = None):
+        """`word_edges` gives the offsets where words start or end; a match by sound must begin and end on one."""
+        self._word_edges = word_edges
         terms = sorted(set(DEFAULT_TERMS) | {t for t in extra_terms if t}, key=len, reverse=True)
         self.terms = tuple(terms)
         self._re = re.compile("|".join([*(re.escape(t) for t in terms), *PATTERNS]))
-        self._sound_terms = tuple(
-            "|".join(_sounds(t)) for t in terms if t in SOUND_TERMS)
+        self._sound_terms = tuple(tuple(_sounds(t)) for t in terms if t in SOUND_TERMS)
 
     def __call__(self, text: str) -> bool:
         if not text:
@@ -55,5 +57,10 @@ class CrisisDetector:
         compact = NOT_CRISIS.sub(" ", text).replace(" ", "")
         if not compact:
             return False
-        keyed = "|" + "|".join(_sounds(compact)) + "|"
-        return any(f"|{t}|" in keyed for t in self._sound_terms)
+        sounds = _sounds(compact)
+        hits = [(i, i + len(t)) for t in self._sound_terms for i in range(len(sounds) - len(t) + 1)
+                if tuple(sounds[i:i + len(t)]) == t]
+        if not hits or self._word_edges is None:
+            return bool(hits)
+        edges = self._word_edges(compact)  # 二字 / 厦门 sounds like 字杀 across two words: not a typo of 自杀
+        return any(start in edges and end in edges for start, end in hits)
