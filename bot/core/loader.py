@@ -379,7 +379,8 @@ def load_kb(root: str | Path) -> KnowledgeBase:
     own_negatives = (root / NEGATIVES_FILE).is_file()
     negatives_file = root / NEGATIVES_FILE if own_negatives else bundled_negatives()
     # another KB borrows the bundled negatives, but not the groups that are only gaps of the bundled KB's coverage
-    negatives = load_negatives(negatives_file, errors.add, keep_kb_gaps=own_negatives) if negatives_file else ()
+    # nor the harvested ones the bundled KB keeps to itself (`lent: false`)
+    negatives = load_negatives(negatives_file, errors.add, for_borrower=not own_negatives) if negatives_file else ()
     if errors.errors:
         # the cause first: files that could not be parsed, then everything else in file order
         raise KBValidationError(sorted(errors.errors, key=lambda e: e.file not in errors.unparsed))

@@ -40,11 +40,13 @@ def bundled_negatives() -> Path | None:
 
 
 def load_negatives(path: Path, error: Callable[[Path, int, str], None],
-                   keep_kb_gaps: bool = True) -> tuple[Negative, ...]:
-    """Parse out_of_scope.yaml: `groups: [{domain, channel?, kb_gap?, questions: [...]}]`; report problems via `error`.
+                   for_borrower: bool = False) -> tuple[Negative, ...]:
+    """Parse out_of_scope.yaml: `groups: [{domain, channel?, kb_gap?, lent?, questions: [...]}]`; report problems via `error`.
 
-    A group with `kb_gap: true` holds debt questions that are out of scope only because this KB has no topic for
-    them; `keep_kb_gaps=False` leaves those out (for a KB that borrows the bundled file and may cover them).
+    `for_borrower=True` loads the file for another KB that has none of its own, and leaves out two kinds of group:
+    `kb_gap: true` (debt questions out of scope only because this KB has no topic for them; the borrower may cover
+    them) and `lent: false` (the harvested real questions: they grow every round, and their weight alone made a
+    small borrower decline its own topics, e.g. 还不上怎么办 in a KB with 信用卡还不上怎么办 and 网贷还不上怎么办).
     """
     try:
         node = yaml.compose(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
@@ -69,7 +71,7 @@ def load_negatives(path: Path, error: Callable[[Path, int, str], None],
             error(path, line, "each group must be a mapping with domain, channel and questions")
             continue
         keys = {k.value for k, _ in group.value if isinstance(k, yaml.ScalarNode)}
-        for unknown in sorted(keys - {"domain", "channel", "kb_gap", "questions"}):
+        for unknown in sorted(keys - {"domain", "channel", "kb_gap", "lent", "questions"}):
             error(path, line, f"unknown field '{unknown}' in an out-of-scope group")
         domain = _scalar(_value(group, "domain"))
         channel = _scalar(_value(group, "channel"))
@@ -77,7 +79,10 @@ def load_negatives(path: Path, error: Callable[[Path, int, str], None],
         kb_gap = _scalar(_value(group, "kb_gap")).lower()
         if kb_gap not in {"", "true", "false"}:
             error(path, _line(_value(group, "kb_gap"), line), f"kb_gap must be true or false, got {kb_gap!r}")
-        if kb_gap == "true" and not keep_kb_gaps:
+        lent = _scalar(_value(group, "lent")).lower()
+        if lent not in {"", "true", "false"}:
+            error(path, _line(_value(group, "lent"), line), f"lent must be true or false, got {lent!r}")
+        if for_borrower and (kb_gap == "true" or lent == "false"):
             continue
         if not domain:
             error(path, line, "group has no 'domain'")

@@ -118,13 +118,20 @@ def test_out_of_scope_file_errors_are_located(tmp_path: Path):
 def test_a_kb_without_its_own_negatives_borrows_the_bundled_ones_but_not_their_coverage_gaps(tmp_path: Path):
     borrowed = load_kb(write_kb(tmp_path / "a"))  # no out_of_scope.yaml: the bundled file is used
     assert any(n.channel == "12386" for n in borrowed.negatives)  # other domains are out of scope for any debt KB
-    assert any(n.domain == "其他领域（真实提问）" for n in borrowed.negatives)
     assert not any(n.domain == "借贷相关但本库尚未覆盖（真实提问）" for n in borrowed.negatives)
+    assert not any(n.domain == "其他领域（真实提问）" for n in borrowed.negatives)  # `lent: false`: kept to itself
     own = write_kb(tmp_path / "b")
     (own / "out_of_scope.yaml").write_text("groups:\n  - domain: 本库没有的借贷问题\n    kb_gap: true\n    questions:\n"
                                            "      - 贷款审批要多久\n  - domain: 天气\n    questions:\n      - 明天下雨吗\n",
                                            encoding="utf-8")
     assert {n.text for n in load_kb(own).negatives} == {"贷款审批要多久", "明天下雨吗"}  # its own gaps are kept
+    (own / "out_of_scope.yaml").write_text("groups:\n  - domain: 天气\n    lent: false\n    questions:\n"
+                                           "      - 明天下雨吗\n", encoding="utf-8")
+    assert {n.text for n in load_kb(own).negatives} == {"明天下雨吗"}  # a group it does not lend is still its own
+    (own / "out_of_scope.yaml").write_text("groups:\n  - domain: 天气\n    lent: no\n    questions:\n"
+                                           "      - 明天下雨吗\n", encoding="utf-8")
+    with pytest.raises(KBValidationError, match=r"out_of_scope.yaml:3: lent must be true or false"):
+        load_kb(own)
     (own / "out_of_scope.yaml").write_text("groups:\n  - domain: 天气\n    kb_gap: maybe\n    questions:\n"
                                            "      - 明天下雨吗\n", encoding="utf-8")
     with pytest.raises(KBValidationError, match=r"out_of_scope.yaml:3: kb_gap must be true or false"):
