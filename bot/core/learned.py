@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -124,11 +125,9 @@ def train_matrix(x, vocab: Vocabulary, labels: Sequence[str], c: float = LOGISTI
         return _train_centroid(x, labels, vocab, classes)
     if len(classes) == 1:
         return _store(classes, vocab, np.zeros((1, len(vocab)), np.float32), np.ones(1, np.float32), "logistic")
-    from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
-    with warnings.catch_warnings():  # the epoch cap is deliberate (LOGISTIC_EPOCHS), not a failure to converge
-        warnings.simplefilter("ignore", ConvergenceWarning)
+    with epoch_cap_quiet():
         model = LogisticRegression(C=c, solver="saga", max_iter=LOGISTIC_EPOCHS, tol=1e-3,
                                    random_state=0).fit(x, list(labels))
     coef, intercept = model.coef_ / TEMPERATURE, model.intercept_ / TEMPERATURE
@@ -139,6 +138,19 @@ def train_matrix(x, vocab: Vocabulary, labels: Sequence[str], c: float = LOGISTI
     logger.debug("trained logistic regression: %s classes, %s features, %s examples", len(classes), len(vocab),
                  len(labels))
     return _store(classes, vocab, coef, np.asarray(intercept), "logistic")
+
+
+@contextmanager
+def epoch_cap_quiet() -> Iterator[None]:
+    """Silence saga's ConvergenceWarning: the epoch cap (LOGISTIC_EPOCHS) is deliberate, not a failure to converge.
+
+    The warning filters are process-wide, so code that trains in threads enters this once around all of them.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
 
 
 def _train_centroid(x, labels: Sequence[str], vocab: Vocabulary, classes: tuple[str, ...]) -> LinearModel:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -103,6 +104,21 @@ def test_a_count_table_gives_each_fold_its_own_vocabulary_and_the_rows_serving_w
             want[c] = v
             assert np.allclose(row, want, atol=1e-6)
     assert "股" not in vocab.index and table.tfidf([4], cols, vocab.idf).nnz == 0  # nothing of 股票亏了 was trained on
+
+
+def test_folds_trained_in_threads_give_the_rows_one_thread_gives(tmp_path: Path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.core.calibrate import cross_validate
+
+    engine = build_engine(write_kb(tmp_path / "kb"))
+    args = (engine.examples, tuple(e.id for e in engine.kb.entries), engine.analyzer.domain_terms, 5)
+    one = cross_validate(*args)
+    with ThreadPoolExecutor(3) as pool:
+        threaded = cross_validate(*args, pool=pool)
+    assert len(one) == len(engine.examples) and [r.example for r in threaded] == [r.example for r in one]
+    assert all(np.array_equal(getattr(a.raw, f.name), getattr(b.raw, f.name))
+               for a, b in zip(one, threaded) for f in fields(a.raw))
 
 
 def test_out_of_scope_file_errors_are_located(tmp_path: Path):
