@@ -10,6 +10,7 @@ import logging
 import os
 import random
 from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Sequence
@@ -121,10 +122,11 @@ def _fold_rows(examples: Sequence[Example], table: CountTable, fold: Sequence[in
 
 def cross_validate(examples: Sequence[Example], entry_ids: Sequence[str], domain_terms: frozenset[str],
                    k: int, table: CountTable | None = None, pool: Executor | None = None) -> list[HeldOut]:
-    """Predict every (sampled) example with a model that never saw it (the folds train on `pool` if given).
+    """Predict every (sampled) example with a model that never saw it.
 
-    Each fold's saga fit draws from its own seeded generator, so threads give the same rows as one loop would
-    (liblinear, used before, shared one process-wide generator and could not be threaded).
+    The folds train on `pool`, or on TRAIN_THREADS threads of their own. Each fold's saga fit draws from its own
+    seeded generator, so threads give the same rows as one loop would (liblinear, used before, shared one
+    process-wide generator and could not be threaded).
     """
     fold = assign_folds(examples, k)
     table = table or CountTable([ex.feats for ex in examples])
@@ -132,8 +134,9 @@ def cross_validate(examples: Sequence[Example], entry_ids: Sequence[str], domain
     def run(f: int) -> list[HeldOut]:
         return _fold_rows(examples, table, fold, f, entry_ids, domain_terms)
 
-    with learned.epoch_cap_quiet():  # process-wide filters: entered once around every thread's fit
-        per_fold = list(pool.map(run, range(k))) if pool else [run(f) for f in range(k)]
+    # the warning filters are process-wide: entered once around every thread's fit
+    with learned.epoch_cap_quiet(), nullcontext(pool) if pool else ThreadPoolExecutor(TRAIN_THREADS) as workers:
+        per_fold = list(workers.map(run, range(k)))
     rows = [row for part in per_fold for row in part]
     rows.sort(key=lambda r: r.example)
     return rows

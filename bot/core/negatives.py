@@ -41,7 +41,7 @@ def bundled_negatives() -> Path | None:
 
 def load_negatives(path: Path, error: Callable[[Path, int, str], None],
                    for_borrower: bool = False) -> tuple[Negative, ...]:
-    """Parse out_of_scope.yaml: `groups: [{domain, channel?, kb_gap?, lent?, questions: [...]}]`; report problems via `error`.
+    """Parse out_of_scope.yaml (`groups: [{domain, channel?, kb_gap?, lent?, questions}]`); report problems via `error`.
 
     `for_borrower=True` loads the file for another KB that has none of its own, and leaves out two kinds of group:
     `kb_gap: true` (debt questions out of scope only because this KB has no topic for them; the borrower may cover
@@ -76,12 +76,7 @@ def load_negatives(path: Path, error: Callable[[Path, int, str], None],
         domain = _scalar(_value(group, "domain"))
         channel = _scalar(_value(group, "channel"))
         questions = _value(group, "questions")
-        kb_gap = _scalar(_value(group, "kb_gap")).lower()
-        if kb_gap not in {"", "true", "false"}:
-            error(path, _line(_value(group, "kb_gap"), line), f"kb_gap must be true or false, got {kb_gap!r}")
-        lent = _scalar(_value(group, "lent")).lower()
-        if lent not in {"", "true", "false"}:
-            error(path, _line(_value(group, "lent"), line), f"lent must be true or false, got {lent!r}")
+        kb_gap, lent = (_flag(group, key, path, line, error) for key in ("kb_gap", "lent"))
         if for_borrower and (kb_gap == "true" or lent == "false"):
             continue
         if not domain:
@@ -110,6 +105,14 @@ def _value(node: Any, key: str) -> Any:
     if not isinstance(node, yaml.MappingNode):
         return None
     return next((v for k, v in node.value if getattr(k, "value", None) == key), None)
+
+
+def _flag(group: Any, key: str, path: Path, line: int, error: Callable[[Path, int, str], None]) -> str:
+    """Return a group's true/false field as "true", "false" or "" (absent), reporting any other value."""
+    value = _scalar(_value(group, key)).lower()
+    if value not in {"", "true", "false"}:
+        error(path, _line(_value(group, key), line), f"{key} must be true or false, got {value!r}")
+    return value
 
 
 def _scalar(node: Any) -> str:

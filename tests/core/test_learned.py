@@ -113,7 +113,8 @@ def test_folds_trained_in_threads_give_the_rows_one_thread_gives(tmp_path: Path)
 
     engine = build_engine(write_kb(tmp_path / "kb"))
     args = (engine.examples, tuple(e.id for e in engine.kb.entries), engine.analyzer.domain_terms, 5)
-    one = cross_validate(*args)
+    with ThreadPoolExecutor(1) as pool:
+        one = cross_validate(*args, pool=pool)
     with ThreadPoolExecutor(3) as pool:
         threaded = cross_validate(*args, pool=pool)
     assert len(one) == len(engine.examples) and [r.example for r in threaded] == [r.example for r in one]
