@@ -215,6 +215,12 @@ def test_a_collector_coming_tomorrow_is_first_a_home_visit_not_an_impersonation(
     assert match.candidates[0].id == "collection-home-visit-response"
 
 
+def test_owing_a_lot_is_first_a_repayment_plan_not_recovering_a_loan(real_engine):
+    match = real_engine.match("欠了好多钱 我该怎么办啊")  # a case from the matcher issue: the person owes
+    assert not match.crisis and match.decision is not Outcome.FALLBACK
+    assert match.candidates[0].id == "literacy-budgeting"
+
+
 @pytest.mark.parametrize("text", ["会有什么影响", "存多少合适", "有上限吗"])
 def test_a_clause_cut_from_a_question_is_not_answered_on_its_own(real_engine, text):
     # "助学贷款逾期了怎么办?会有什么影响?": the second clause names no topic, so it is neither a training example
