@@ -87,3 +87,18 @@ def test_summaries_and_answers_use_full_width_punctuation(kb):
     for e in kb.entries:
         for text in (e.summary, e.answer):
             assert not re.search(r"[\u4e00-\u9fff][,;?!]|[,;?!][\u4e00-\u9fff]", text), (e.id, text[:40])
+
+
+@pytest.mark.parametrize("name", ["real-dev.yaml", "real-fresh.yaml"])
+def test_no_real_evaluation_question_is_a_kb_phrasing_or_negative(kb, name):
+    # a real question added to the KB would be answered as the editors' own phrasing and inflate the measurement;
+    # compared after normalization (Traditional script, full-width and punctuation folded), as the matcher sees it
+    from bot.core.normalize import normalize
+
+    def key(text: str) -> str:
+        return re.sub(r"\W", "", normalize(text))
+
+    known = {key(t) for e in kb.entries for t in (e.question, *e.alternates)} | {key(n.text) for n in kb.negatives}
+    items = yaml.safe_load((Path(__file__).resolve().parents[1] / "data" / name).read_text(encoding="utf-8"))
+    leaked = [it["q"] for it in items if it.get("q") and key(it["q"]) in known]
+    assert not leaked, leaked
