@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 LEXICAL_WEIGHTS = (0.0, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.0)  # candidates for the lexical share of the mixed score
 # threads that train the k fold models and the serving model at once (saga, seeded per fit, gives the same models
 # in any order: checked row for row against one thread). On 2 cores the real KB's cache miss fell from 27 s to ~19 s
+# (~20-22 s since the real KB is cross-validated whole, below)
 TRAIN_THREADS = min(4, os.cpu_count() or 1)
 # hold out at most this many examples in all; a larger KB holds out a seeded sample, which is redrawn whenever the
 # KB changes. The real KB (~13,650) is held out whole: sampled at 12,000, two new alternates moved the calibrated
