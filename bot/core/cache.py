@@ -1,25 +1,66 @@
-"""Cache the trained model in the user cache dir, keyed by a hash of the KB files and the matcher's code."""
+"""Cache the trained model in the user cache dir, keyed by a hash of the KB files and the matcher's code.
+
+Each model is a folder of .npy files plus meta.json, so that a start maps the large arrays instead of reading
+and checking them (the coefficient matrix is ~40 MB; a message touches a few hundred of its rows).
+"""
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import os
+import shutil
 import tempfile
-import zipfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
 logger = logging.getLogger(__name__)
 
-Cached = tuple[dict[str, np.ndarray], dict[str, Any]]  # (arrays, JSON metadata)
 CACHE_ENV = "XINZHI_CACHE_DIR"  # set to a folder to move the cache; "off" disables it
 CORE_DIR = Path(__file__).resolve().parent
 CODE_FILES = ("analyzer.py", "normalize.py", "features.py", "index.py", "learned.py", "scoring.py",
-              "decide.py", "calibrate.py", "cache.py", "negatives.py", "loader.py", "engine.py")
+              "decide.py", "calibrate.py", "cache.py", "negatives.py", "loader.py", "engine.py", "kbfiles.py",
+              "model.py", "kbcache.py")
+MAP_BYTES = 1 << 20  # arrays at least this large are memory-mapped rather than read
+CACHE_BUDGET_BYTES = 512 << 20  # after a save, the least recently used models and KBs beyond this are removed
+SEPARATOR = "\x00"  # between the strings of a packed list (normalized text never holds it)
+META = "meta.json"
+
+
+@dataclass(frozen=True)
+class Cached:
+    """One cached model: its arrays (large ones memory-mapped, read-only), metadata, and side files read on demand."""
+
+    arrays: Mapping[str, np.ndarray]
+    meta: Mapping[str, Any]
+    folder: Path
+
+    def side(self, name: str) -> Any:
+        """Read a JSON side file saved with the model (None if it is missing or unreadable)."""
+        try:
+            return json.loads((self.folder / f"{name}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            logger.warning("ignoring unreadable cache file %s/%s.json: %s", self.folder, name, exc)
+            return None
+
+    def discard(self) -> None:
+        """Remove this cached model (it does not fit its KB), so that a retrained one can be saved in its place."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def pack_strings(items: Sequence[str]) -> np.ndarray:
+    """Pack strings into one UTF-8 byte array (fast to save and to read back, unlike a fixed-width unicode array)."""
+    if any(SEPARATOR in s for s in items):
+        raise ValueError("a packed string holds the separator")
+    return np.frombuffer(SEPARATOR.join(items).encode("utf-8"), dtype=np.uint8)
+
+
+def unpack_strings(packed: np.ndarray) -> list[str]:
+    """Inverse of pack_strings (an empty list packs to nothing)."""
+    return bytes(packed).decode("utf-8").split(SEPARATOR) if len(packed) else []
 
 
 def files_digest(root: Path, *extra: Path | None) -> str:
@@ -64,38 +105,88 @@ def cache_key(kb_digest: str, params: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
+def _read(path: Path) -> np.ndarray:
+    if path.stat().st_size >= MAP_BYTES:
+        return np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))  # a plain read-only view of the map
+    return np.load(path, allow_pickle=False)
+
+
 def load(key: str) -> Cached | None:
-    """Return (arrays, metadata) cached under key, or None."""
+    """Return the model cached under key, or None."""
     folder = cache_dir()
     if folder is None or not key:
         return None
-    path = folder / f"model-{key}.npz"
-    if not path.is_file():
+    path = folder / f"model-{key}"
+    if not (path / META).is_file():
         return None
     try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
-        meta = json.loads(bytes(arrays.pop("__meta__")).decode())
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        meta = json.loads((path / META).read_text(encoding="utf-8"))
+        arrays = {name: _read(path / f"{name}.npy") for name in meta["arrays"]}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         logger.warning("ignoring unreadable model cache %s: %s", path, exc)
+        shutil.rmtree(path, ignore_errors=True)  # so that the retrained model can be saved in its place
         return None
-    return arrays, meta
+    try:
+        os.utime(path)  # recently used: pruning keeps it
+    except OSError:
+        pass
+    return Cached(arrays, meta, path)
 
 
-def save(key: str, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
-    """Write arrays and metadata atomically; a failure only costs the next start a retrain."""
+def _size(path: Path) -> int:
+    try:
+        return sum(p.stat().st_size for p in path.iterdir()) if path.is_dir() else path.stat().st_size
+    except OSError:
+        return 0
+
+
+def prune(folder: Path, budget: int = CACHE_BUDGET_BYTES) -> list[Path]:
+    """Remove the least recently used models and KBs until the rest fit the budget; return what was removed.
+
+    A process still serving a removed model keeps its mapped arrays (the files go when it lets go of them).
+    """
+    items = []
+    for path in folder.glob("model-*"):
+        if path.suffix != ".tmp":
+            try:
+                items.append((path.stat().st_mtime, path))
+            except OSError:
+                continue
+    items += [(p.stat().st_mtime, p) for p in folder.glob("kb-*.json") if p.is_file()]
+    removed, total = [], 0
+    for _, path in sorted(items, reverse=True):
+        total += _size(path)
+        if total <= budget:
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def save(key: str, arrays: Mapping[str, np.ndarray], meta: dict[str, Any],
+         sides: Mapping[str, Any] | None = None) -> None:
+    """Write a model folder atomically (built aside, then renamed); a failure only costs the next start a retrain."""
     folder = cache_dir()
     if folder is None or not key:
         return
+    tmp = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        buf = io.BytesIO()
-        blob = json.dumps(meta, ensure_ascii=False).encode()  # UTF-8, not \u escapes: smaller and faster to read
-        payload: dict[str, Any] = {"__meta__": np.frombuffer(blob, dtype=np.uint8), **arrays}
-        np.savez(buf, **payload)
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(buf.getvalue())
-        os.replace(tmp, folder / f"model-{key}.npz")
-    except OSError as exc:
-        logger.warning("could not write the model cache in %s: %s", folder, exc)
+        tmp = Path(tempfile.mkdtemp(dir=folder, suffix=".tmp"))
+        for name, array in arrays.items():
+            np.save(tmp / f"{name}.npy", np.asarray(array), allow_pickle=False)
+        for name, value in (sides or {}).items():
+            (tmp / f"{name}.json").write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+        (tmp / META).write_text(json.dumps({**meta, "arrays": sorted(arrays)}, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, folder / f"model-{key}")
+        tmp = None
+        prune(folder)
+    except OSError as exc:  # includes another process having saved the same model first
+        if not (folder / f"model-{key}" / META).is_file():
+            logger.warning("could not write the model cache in %s: %s", folder, exc)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)

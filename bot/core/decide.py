@@ -10,7 +10,7 @@ the calibrated rates are the rates of what users get.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -162,7 +162,7 @@ class Decider:
                 "d_bars": np.array([self.answer_at, self.suggest_at])}
 
     @classmethod
-    def from_arrays(cls, a: dict[str, np.ndarray]) -> "Decider":
+    def from_arrays(cls, a: Mapping[str, np.ndarray]) -> "Decider":
         bars = a["d_bars"]
         return cls(a["d_mean"], a["d_scale"], a["d_answer"], a["d_in_scope"], float(bars[0]), float(bars[1]))
 

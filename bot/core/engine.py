@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Sequence
@@ -42,10 +43,10 @@ def question_clauses(question: str) -> tuple[str, ...]:
     return tuple(parts) if len(parts) > 1 else ()
 
 
-def cached_analysis(hit: cache.Cached | None) -> dict[str, tuple[str, tuple[str, ...]]]:
-    """Segmentations saved with a cached model (segmenting every phrasing is most of a cached start)."""
-    rows = hit[1].get("analyzed", []) if hit is not None else []
-    return {text: (fixed, tuple(tokens)) for text, fixed, tokens in rows}
+def negative_groups(kb: KnowledgeBase) -> tuple[dict[str, int], dict[int, str]]:
+    """Number the negatives' domains (a domain is one out-of-scope class) and map each to its official channel."""
+    groups = {d: g for g, d in enumerate(dict.fromkeys(n.domain for n in kb.negatives))}
+    return groups, {groups[n.domain]: n.channel for n in kb.negatives}
 
 
 def phrasing_owners(examples: Sequence[Example]) -> dict[str, int]:
@@ -74,13 +75,17 @@ class Engine:
         self._entry_ids = tuple(e.id for e in kb.entries)
         self._entry_index = {e: i for i, e in enumerate(self._entry_ids)}
         key = cache.cache_key(kb.files_digest, self._params()) if kb.files_digest else ""
-        hit = cache.load(key)
-        self.examples = self._examples(cached_analysis(hit))
-        self._owner = phrasing_owners(self.examples)
-        docs = [ex for ex in self.examples if not ex.negative]
-        self.index = LexicalIndex([ex.label for ex in docs], [ex.tokens for ex in docs], len(kb.entries),
-                                  self.analyzer.domain_terms)
-        fitted = self._load_or_fit(key, hit)
+        self._hit = cache.load(key)
+        _, self._group_channel = negative_groups(kb)
+        restored = self._restore(self._hit)
+        if restored is None:
+            docs = [ex for ex in self.examples if not ex.negative]
+            self.index = LexicalIndex([ex.label for ex in docs], [ex.tokens for ex in docs], len(kb.entries),
+                                      self.analyzer.domain_terms)
+            self._owner = phrasing_owners(self.examples)
+            fitted = self._fit(key)
+        else:
+            self.index, self._owner, fitted = restored
         self.model: LinearModel = fitted.model
         self.lexical_weight = fitted.lexical_weight
         self.decider: Decider = fitted.decider
@@ -99,11 +104,15 @@ class Engine:
             out.extend((i, text, True) for text in written)
             clauses = dict.fromkeys(question_clauses(entry.question))
             out.extend((i, text, False) for text in clauses if text not in written)
-        groups = {d: g for g, d in enumerate(dict.fromkeys(n.domain for n in self.kb.negatives))}
-        self._groups = tuple(groups)
-        self._group_channel = {groups[n.domain]: n.channel for n in self.kb.negatives}
+        groups, _ = negative_groups(self.kb)
         out.extend((-groups[n.domain] - 1, n.text, True) for n in self.kb.negatives)
         return out
+
+    @cached_property
+    def examples(self) -> tuple[Example, ...]:
+        """Every labelled text, analyzed: the training data (a cached start needs it only for editor tools)."""
+        rows = self._hit.side("analyzed") if self._hit is not None else None
+        return self._examples({text: (fixed, tuple(tokens)) for text, fixed, tokens in rows or []})
 
     def _examples(self, analyzed: dict[str, tuple[str, tuple[str, ...]]]) -> tuple[Example, ...]:
         """Analyze every labelled text; a clause cut from a question must name a KB term to teach anything."""
@@ -121,15 +130,26 @@ class Engine:
                 "min_answer_words": s.min_answer_words, "min_entry_precision": s.min_entry_precision,
                 "entry_prior_rows": s.entry_prior_rows}
 
-    def _load_or_fit(self, key: str, hit: cache.Cached | None) -> Fitted:
-        """Use the cached model for these KB files and this code, or train and cache one."""
-        from bot.core.learned import LinearModel
+    def _restore(self, hit: cache.Cached | None) -> tuple[LexicalIndex, dict[str, int], Fitted] | None:
+        """The index, phrasing owners and model cached for these KB files and this code, if they fit this KB."""
+        if hit is None:
+            return None
+        if tuple(hit.meta.get("entries", ())) != self._entry_ids:
+            hit.discard()
+            return None
+        a = hit.arrays
+        try:
+            owners = dict(zip(cache.unpack_strings(a["own_text"]), a["own_label"].tolist()))
+            fitted = Fitted(LinearModel.from_arrays(a), float(hit.meta["lexical_weight"]), Decider.from_arrays(a),
+                            a["entry_precision"], dict(hit.meta.get("summary", {})))
+            return LexicalIndex.from_arrays(a), owners, fitted
+        except (KeyError, ValueError, IndexError) as exc:
+            logger.warning("retraining: the model cache lacks %s", exc)
+            hit.discard()
+            return None
 
-        if hit is not None:
-            arrays, meta = hit
-            if tuple(meta.get("entries", ())) == self._entry_ids:
-                return Fitted(LinearModel.from_arrays(arrays), float(meta["lexical_weight"]),
-                              Decider.from_arrays(arrays), arrays["entry_precision"], dict(meta.get("summary", {})))
+    def _fit(self, key: str) -> Fitted:
+        """Train and calibrate on this KB's examples, then cache the model with its index."""
         from bot.core.calibrate import fit_all
 
         start = time.perf_counter()
@@ -137,10 +157,11 @@ class Engine:
         fitted, _ = fit_all(self.examples, self._entry_ids, self.analyzer.domain_terms, self.settings,
                             [categories[e.category] for e in self.kb.entries])
         logger.info("trained the matcher for %s entries in %.1f s", len(self._entry_ids), time.perf_counter() - start)
-        meta = {"entries": list(self._entry_ids), "lexical_weight": fitted.lexical_weight, "summary": fitted.summary,
-                "analyzed": [[ex.text, ex.fixed, list(ex.tokens)] for ex in self.examples]}
-        cache.save(key, {**fitted.model.to_arrays(), **fitted.decider.to_arrays(),
-                         "entry_precision": fitted.precision}, meta)
+        meta = {"entries": list(self._entry_ids), "lexical_weight": fitted.lexical_weight, "summary": fitted.summary}
+        arrays = {**fitted.model.to_arrays(), **fitted.decider.to_arrays(), **self.index.to_arrays(),
+                  "entry_precision": fitted.precision, "own_text": cache.pack_strings(list(self._owner)),
+                  "own_label": np.array(list(self._owner.values()), dtype=np.int64)}
+        cache.save(key, arrays, meta, {"analyzed": [[ex.text, ex.fixed, list(ex.tokens)] for ex in self.examples]})
         return fitted
 
     # --- public helpers ------------------------------------------------------------------------------

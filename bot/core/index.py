@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.core.analyzer import INTENT_WORDS
+from bot.core.cache import pack_strings, unpack_strings
 
 PRESELECT = 96  # phrasings re-scored with character similarity
 OOV_WEIGHT = 3.0  # weight of a multi-character query word the KB never uses (红烧肉, 股票)
@@ -100,6 +101,27 @@ class LexicalIndex:
         self._entry_postings = pair_entry.astype(np.int32)
         self._entry_weights = bm25_weights(np.bincount(ents, minlength=self.n_entries).astype(np.float64),
                                            pair_entry, uses)
+
+    ARRAYS = ("idf", "_starts", "_postings", "_doc_norm", "_doc_entry", "_entry_starts", "_entry_postings",
+              "_entry_weights")
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Arrays for the cache (bot.core.cache.save): a cached start skips re-indexing every phrasing."""
+        arrays = {f"ix{name}": getattr(self, name) for name in self.ARRAYS}
+        return {**arrays, "ix_vocab": pack_strings(list(self.vocab)), "ix_joined": pack_strings(self._joined),
+                "ix_n_entries": np.array([self.n_entries])}
+
+    @classmethod
+    def from_arrays(cls, a: Mapping[str, np.ndarray]) -> "LexicalIndex":
+        """Rebuild an index from `to_arrays` output."""
+        index = cls.__new__(cls)
+        for name in cls.ARRAYS:
+            setattr(index, name, a[f"ix{name}"])
+        words = unpack_strings(a["ix_vocab"])
+        index.vocab = dict(zip(words, range(len(words))))
+        index._joined = unpack_strings(a["ix_joined"])
+        index.n_entries = int(a["ix_n_entries"][0])
+        return index
 
     def weight(self, token: str) -> float:
         """How informative a word is in this KB (IDF); unknown words get a fixed weight."""

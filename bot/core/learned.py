@@ -10,10 +10,11 @@ import logging
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 
+from bot.core.cache import pack_strings, unpack_strings
 from bot.core.features import Vocabulary
 
 logger = logging.getLogger(__name__)
@@ -74,9 +75,9 @@ class LinearModel:
         return out + self.intercept.astype(np.float64)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        """Arrays for the cache (np.savez)."""
+        """Arrays for the cache (bot.core.cache.save)."""
         names = sorted(self.vocab.index, key=self.vocab.index.__getitem__)
-        arrays = {"classes": np.array(self.classes), "features": np.array(names), "idf": self.vocab.idf,
+        arrays = {"classes": np.array(self.classes), "features": pack_strings(names), "idf": self.vocab.idf,
                   "intercept": self.intercept, "kind": np.array(self.kind)}
         if self.dense is not None:
             arrays["dense"] = self.dense
@@ -86,10 +87,10 @@ class LinearModel:
         return arrays
 
     @classmethod
-    def from_arrays(cls, a: dict[str, np.ndarray]) -> "LinearModel":
+    def from_arrays(cls, a: Mapping[str, np.ndarray]) -> "LinearModel":
         """Rebuild a model from `to_arrays` output."""
-        names = a["features"].tolist()
-        vocab = Vocabulary({f: i for i, f in enumerate(names)}, a["idf"])
+        names = unpack_strings(a["features"])
+        vocab = Vocabulary(dict(zip(names, range(len(names)))), a["idf"])
         common = dict(classes=tuple(a["classes"].tolist()), vocab=vocab, intercept=a["intercept"],
                       kind=str(a["kind"]))
         if "dense" in a:

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from bot.core import kbcache
 from bot.core.cache import files_digest
 from bot.core.kbfiles import Gone as _Gone, is_ignored_name, read_kb_text
 from bot.core.model import Entry, KnowledgeBase
@@ -348,6 +349,11 @@ def load_kb(root: str | Path) -> KnowledgeBase:
         listed = sorted(root.iterdir())
     except OSError as exc:
         raise KBValidationError([KBError(str(root), 0, f"cannot list the folder ({exc.strerror})")]) from None
+    negatives_file = root / NEGATIVES_FILE if (root / NEGATIVES_FILE).is_file() else bundled_negatives()
+    digest = files_digest(root, negatives_file)
+    cached = kbcache.load(str(root), digest)
+    if cached is not None:
+        return cached
     files = [p for p in listed if p.suffix in {".yaml", ".yml"} and p.name not in RESOURCE_FILES
              and not is_ignored_name(p.name)]
     loaded: list[tuple[Entry, int]] = []
@@ -376,17 +382,19 @@ def load_kb(root: str | Path) -> KnowledgeBase:
     synonyms = _optional(root, "synonyms.yaml", lambda p: _load_synonyms(p, errors), {})
     stopwords = frozenset(_optional(root, "stopwords.txt", lambda p: _load_word_list(p, errors), ()))
     crisis = _optional(root, "crisis.txt", lambda p: _load_word_list(p, errors), ())
-    own_negatives = (root / NEGATIVES_FILE).is_file()
-    negatives_file = root / NEGATIVES_FILE if own_negatives else bundled_negatives()
+    own_negatives = negatives_file == root / NEGATIVES_FILE
     # another KB borrows the bundled negatives, but not the groups that are only gaps of the bundled KB's coverage
     # nor the harvested ones the bundled KB keeps to itself (`lent: false`)
     negatives = load_negatives(negatives_file, errors.add, for_borrower=not own_negatives) if negatives_file else ()
     if errors.errors:
         # the cause first: files that could not be parsed, then everything else in file order
         raise KBValidationError(sorted(errors.errors, key=lambda e: e.file not in errors.unparsed))
-    return KnowledgeBase(
+    kb = KnowledgeBase(
         root=str(root), entries=tuple(seen.values()), dictionary=dictionary,
         synonyms=MappingProxyType(synonyms), stopwords=stopwords, crisis_terms=crisis,
         category_order=MappingProxyType(order),
         negatives=negatives, files_digest=files_digest(root, negatives_file),
     )
+    if kb.files_digest == digest:  # unchanged while we read: what was parsed is what the hash names
+        kbcache.save(kb)
+    return kb

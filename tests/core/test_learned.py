@@ -67,7 +67,7 @@ def test_a_cached_start_reuses_the_saved_segmentations(tmp_path: Path):
     key = cache.cache_key(fresh.kb.files_digest, fresh._params())
     loaded = cache.load(key)
     assert loaded is not None
-    saved = {text: tokens for text, _fixed, tokens in loaded[1]["analyzed"]}
+    saved = {text: tokens for text, _fixed, tokens in loaded.side("analyzed")}
     assert set(saved) == {ex.text for ex in fresh.examples}
     again = build_engine(root)
     assert [(ex.text, ex.tokens, ex.feats) for ex in again.examples] == \

@@ -1,0 +1,88 @@
+"""Cache a validated KB as JSON beside the models, keyed by its files' hash: a start skips parsing the YAML.
+
+Only a KB that loaded without errors is saved, and only when its files did not change while they were read.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from bot.core import cache
+from bot.core.model import Entry, KnowledgeBase
+from bot.core.negatives import Negative
+
+logger = logging.getLogger(__name__)
+
+FORMAT = 1  # bump when the JSON layout changes
+
+
+def _key(root: str, digest: str) -> str:
+    """The same files read through another path give other `file` fields, so the path is part of the key."""
+    return cache.cache_key(digest, {"kb_json": FORMAT, "root": root})
+
+
+def to_json(kb: KnowledgeBase) -> dict[str, Any]:
+    """Everything load_kb returns, as plain JSON data."""
+    entries = [{**{f: getattr(e, f) for f in ("id", "category", "question", "alternates", "answer", "sources",
+                                              "related", "tags", "file", "line", "summary", "alternate_lines",
+                                              "lint_ignore")},
+                "updated": e.updated.isoformat(), "lines": dict(e.lines)} for e in kb.entries]
+    negatives = [[n.text, n.domain, n.channel, n.file, n.line] for n in kb.negatives]
+    return {"root": kb.root, "entries": entries, "dictionary": kb.dictionary, "synonyms": dict(kb.synonyms),
+            "stopwords": sorted(kb.stopwords), "crisis_terms": kb.crisis_terms,
+            "category_order": dict(kb.category_order), "negatives": negatives, "files_digest": kb.files_digest}
+
+
+def from_json(data: dict[str, Any]) -> KnowledgeBase:
+    """Inverse of to_json."""
+    tuples = ("alternates", "sources", "related", "tags", "alternate_lines", "lint_ignore")
+    entries = tuple(Entry(**{**e, **{f: tuple(e[f]) for f in tuples}, "updated": dt.date.fromisoformat(e["updated"]),
+                             "lines": MappingProxyType(e["lines"])}) for e in data["entries"])
+    return KnowledgeBase(
+        root=data["root"], entries=entries, dictionary=tuple(tuple(d) for d in data["dictionary"]),
+        synonyms=MappingProxyType(data["synonyms"]), stopwords=frozenset(data["stopwords"]),
+        crisis_terms=tuple(data["crisis_terms"]), category_order=MappingProxyType(data["category_order"]),
+        negatives=tuple(Negative(*n) for n in data["negatives"]), files_digest=data["files_digest"])
+
+
+def load(root: str, digest: str) -> KnowledgeBase | None:
+    """The KB saved for these files read through this path, or None."""
+    folder = cache.cache_dir()
+    if folder is None:
+        return None
+    path = folder / f"kb-{_key(root, digest)}.json"
+    if not path.is_file():
+        return None
+    try:
+        kb = from_json(json.loads(path.read_text(encoding="utf-8")))
+        os.utime(path)  # recently used: cache pruning keeps it
+        return kb
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        logger.warning("ignoring unreadable KB cache %s: %s", path, exc)
+        return None
+
+
+def save(kb: KnowledgeBase) -> None:
+    """Write the KB atomically; a failure only costs the next start a parse."""
+    folder = cache.cache_dir()
+    if folder is None or not kb.files_digest:
+        return
+    tmp = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(to_json(kb), fh, ensure_ascii=False)
+        os.replace(tmp, Path(folder) / f"kb-{_key(kb.root, kb.files_digest)}.json")
+        tmp = None
+    except OSError as exc:
+        logger.warning("could not write the KB cache in %s: %s", folder, exc)
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
