@@ -22,9 +22,9 @@ logger = logging.getLogger(__name__)
 FORMAT = 1  # bump when the JSON layout changes
 
 
-def _key(root: str, digest: str) -> str:
-    """The same files read through another path give other `file` fields, so the path is part of the key."""
-    return cache.cache_key(digest, {"kb_json": FORMAT, "root": root})
+def _key(root: str, digest: str, negatives: Path | None) -> str:
+    """The same files read through other paths give other `file` fields, so the paths are part of the key."""
+    return cache.cache_key(digest, {"kb_json": FORMAT, "root": root, "negatives": str(negatives)})
 
 
 def to_json(kb: KnowledgeBase) -> dict[str, Any]:
@@ -51,12 +51,12 @@ def from_json(data: dict[str, Any]) -> KnowledgeBase:
         negatives=tuple(Negative(*n) for n in data["negatives"]), files_digest=data["files_digest"])
 
 
-def load(root: str, digest: str) -> KnowledgeBase | None:
-    """The KB saved for these files read through this path, or None."""
+def load(root: str, digest: str, negatives: Path | None) -> KnowledgeBase | None:
+    """The KB saved for these files read through these paths (the folder, the negatives file), or None."""
     folder = cache.cache_dir()
     if folder is None:
         return None
-    path = folder / f"kb-{_key(root, digest)}.json"
+    path = folder / f"kb-{_key(root, digest, negatives)}.json"
     if not path.is_file():
         return None
     try:
@@ -68,7 +68,7 @@ def load(root: str, digest: str) -> KnowledgeBase | None:
         return None
 
 
-def save(kb: KnowledgeBase) -> None:
+def save(kb: KnowledgeBase, negatives: Path | None) -> None:
     """Write the KB atomically; a failure only costs the next start a parse."""
     folder = cache.cache_dir()
     if folder is None or not kb.files_digest:
@@ -79,7 +79,7 @@ def save(kb: KnowledgeBase) -> None:
         fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(to_json(kb), fh, ensure_ascii=False)
-        os.replace(tmp, Path(folder) / f"kb-{_key(kb.root, kb.files_digest)}.json")
+        os.replace(tmp, Path(folder) / f"kb-{_key(kb.root, kb.files_digest, negatives)}.json")
         tmp = None
     except OSError as exc:
         logger.warning("could not write the KB cache in %s: %s", folder, exc)

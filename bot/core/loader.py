@@ -351,7 +351,7 @@ def load_kb(root: str | Path) -> KnowledgeBase:
         raise KBValidationError([KBError(str(root), 0, f"cannot list the folder ({exc.strerror})")]) from None
     negatives_file = root / NEGATIVES_FILE if (root / NEGATIVES_FILE).is_file() else bundled_negatives()
     digest = files_digest(root, negatives_file)
-    cached = kbcache.load(str(root), digest)
+    cached = kbcache.load(str(root), digest, negatives_file)
     if cached is not None:
         return cached
     files = [p for p in listed if p.suffix in {".yaml", ".yml"} and p.name not in RESOURCE_FILES
@@ -396,5 +396,5 @@ def load_kb(root: str | Path) -> KnowledgeBase:
         negatives=negatives, files_digest=files_digest(root, negatives_file),
     )
     if kb.files_digest == digest:  # unchanged while we read: what was parsed is what the hash names
-        kbcache.save(kb)
+        kbcache.save(kb, negatives_file)
     return kb

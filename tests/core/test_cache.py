@@ -36,7 +36,7 @@ def assert_same_kb(a, b) -> None:
 def test_a_cached_kb_is_the_parsed_kb(cache_folder: Path, real_kb_path: Path):
     parsed = load_kb(real_kb_path)
     assert list(cache_folder.glob("kb-*.json"))
-    assert kbcache.load(str(real_kb_path), parsed.files_digest) is not None
+    assert kbcache.load(str(real_kb_path), parsed.files_digest, real_kb_path / "out_of_scope.yaml") is not None
     assert_same_kb(load_kb(real_kb_path), parsed)
 
 
