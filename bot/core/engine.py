@@ -5,6 +5,8 @@ the learned classifier (learned.py) re-ranks, and the calibrated decision (decid
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 import time
@@ -49,6 +51,17 @@ def negative_groups(kb: KnowledgeBase) -> tuple[dict[str, int], dict[int, str]]:
     return groups, {groups[n.domain]: n.channel for n in kb.negatives}
 
 
+def training_digest(kb: KnowledgeBase) -> str:
+    """Hash what the model learns from: entry ids, categories and phrasings, negatives, and the lexical resources.
+
+    Answers, sources, summaries and related lists are not in it, so editing an answer reuses the trained model.
+    """
+    data = [[(e.id, e.category, e.question, e.alternates) for e in kb.entries],
+            [(n.text, n.domain) for n in kb.negatives], kb.dictionary, sorted(kb.synonyms.items()),
+            sorted(kb.stopwords), kb.crisis_terms]
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
+
+
 def phrasing_owners(examples: Sequence[Example]) -> dict[str, int]:
     """Map each question and alternate an editor wrote (its joined words) to its one entry.
 
@@ -74,7 +87,8 @@ class Engine:
         start = time.perf_counter()
         self._entry_ids = tuple(e.id for e in kb.entries)
         self._entry_index = {e: i for i, e in enumerate(self._entry_ids)}
-        key = cache.cache_key(kb.files_digest, self._params()) if kb.files_digest else ""
+        key = cache.cache_key(training_digest(kb), self._params()) if kb.files_digest else ""
+        self._cache_key = key
         self._hit = cache.load(key)
         _, self._group_channel = negative_groups(kb)
         restored = self._restore(self._hit)

@@ -113,7 +113,7 @@ def test_a_damaged_model_cache_retrains(cache_folder: Path, tmp_path: Path, capl
         again = build_engine(root)
     assert "unreadable model cache" in caplog.text
     assert [again.match(q).answer_id for q in QUESTIONS] == [fresh.match(q).answer_id for q in QUESTIONS]
-    assert cache.load(cache.cache_key(fresh.kb.files_digest, fresh._params())) is not None  # saved again
+    assert cache.load(fresh._cache_key) is not None  # saved again
 
 
 @pytest.mark.parametrize("items", [[], ["逾期", "w:征信", "a b"], ["单"]])
@@ -136,3 +136,20 @@ def test_pruning_removes_the_least_recently_used_first(cache_folder: Path):
     removed = cache.prune(cache_folder, budget=2 * 8500)
     assert [p.name for p in removed] == ["model-" + "b" * 32]
     assert cache.load("a" * 32) is not None and cache.load("c" * 32) is not None and cache.load("b" * 32) is None
+
+
+def test_editing_an_answer_reuses_the_model_and_editing_a_phrasing_retrains(cache_folder: Path, tmp_path: Path):
+    root = write_kb(tmp_path / "kb")
+    first = build_engine(root)
+    path = root / "credit.yaml"
+    text = path.read_text(encoding="utf-8")
+    old_answer = first.kb.get("credit-report-retention").answer.splitlines()[0]
+    path.write_text(text.replace(old_answer, "改过的第一句。"), encoding="utf-8")
+    edited = build_engine(root)
+    assert edited.kb.files_digest != first.kb.files_digest  # the files changed ...
+    assert edited._cache_key == first._cache_key and len(list(cache_folder.glob("model-*"))) == 1  # ... not the model
+    assert edited.respond("逾期记录保留几年").entry.answer.startswith("改过的第一句。")
+    path.write_text(path.read_text(encoding="utf-8").replace("逾期记录保留几年", "不良记录要挂几年"), encoding="utf-8")
+    retrained = build_engine(root)
+    assert retrained._cache_key != first._cache_key and len(list(cache_folder.glob("model-*"))) == 2
+    assert retrained.match("不良记录要挂几年").answer_id == "credit-report-retention"

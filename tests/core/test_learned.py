@@ -64,7 +64,7 @@ def test_the_cache_is_keyed_by_kb_content(tmp_path: Path):
 def test_a_cached_start_reuses_the_saved_segmentations(tmp_path: Path):
     root = write_kb(tmp_path / "kb")
     fresh = build_engine(root)
-    key = cache.cache_key(fresh.kb.files_digest, fresh._params())
+    key = fresh._cache_key
     loaded = cache.load(key)
     assert loaded is not None
     saved = {text: tokens for text, _fixed, tokens in loaded.side("analyzed")}
