@@ -11,6 +11,8 @@ import logging
 import os
 import shutil
 import tempfile
+import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -26,6 +28,8 @@ CODE_FILES = ("analyzer.py", "normalize.py", "features.py", "index.py", "learned
               "model.py", "kbcache.py")
 MAP_BYTES = 1 << 20  # arrays at least this large are memory-mapped rather than read
 CACHE_BUDGET_BYTES = 512 << 20  # after a save, the least recently used models and KBs beyond this are removed
+STALE_TMP_SECONDS = 3600  # a temporary file or folder this old was left by a save that was cut short
+UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError)  # what a damaged cache raises
 SEPARATOR = "\x00"  # between the strings of a packed list (normalized text never holds it)
 META = "meta.json"
 
@@ -42,13 +46,30 @@ class Cached:
         """Read a JSON side file saved with the model (None if it is missing or unreadable)."""
         try:
             return json.loads((self.folder / f"{name}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+        except UNREADABLE as exc:
             logger.warning("ignoring unreadable cache file %s/%s.json: %s", self.folder, name, exc)
             return None
 
     def discard(self) -> None:
         """Remove this cached model (it does not fit its KB), so that a retrained one can be saved in its place."""
-        shutil.rmtree(self.folder, ignore_errors=True)
+        remove(self.folder)
+
+
+def remove(path: Path) -> None:
+    """Remove a cached model folder or file; a folder is renamed aside first, so a removal cut short leaves a
+    temporary folder (pruned later), never a half model under its own name."""
+    if path.is_dir() and not path.is_symlink():
+        aside = path.with_name(f"{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            os.replace(path, aside)
+        except OSError:
+            aside = path
+        shutil.rmtree(aside, ignore_errors=True)
+    else:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def pack_strings(items: Sequence[str]) -> np.ndarray:
@@ -122,9 +143,9 @@ def load(key: str) -> Cached | None:
     try:
         meta = json.loads((path / META).read_text(encoding="utf-8"))
         arrays = {name: _read(path / f"{name}.npy") for name in meta["arrays"]}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except UNREADABLE as exc:
         logger.warning("ignoring unreadable model cache %s: %s", path, exc)
-        shutil.rmtree(path, ignore_errors=True)  # so that the retrained model can be saved in its place
+        remove(path)  # so that the retrained model can be saved in its place
         return None
     try:
         os.utime(path)  # recently used: pruning keeps it
@@ -140,30 +161,50 @@ def _size(path: Path) -> int:
         return 0
 
 
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # removed meanwhile (another process pruning)
+        return None
+
+
 def prune(folder: Path, budget: int = CACHE_BUDGET_BYTES) -> list[Path]:
-    """Remove the least recently used models and KBs until the rest fit the budget; return what was removed.
+    """Remove the least recently used models and KBs until the rest fit the budget, and the temporary leftovers
+    of saves cut short; return what was removed.
 
     A process still serving a removed model keeps its mapped arrays (the files go when it lets go of them).
     """
-    items = []
-    for path in folder.glob("model-*"):
-        if path.suffix != ".tmp":
-            try:
-                items.append((path.stat().st_mtime, path))
-            except OSError:
-                continue
-    items += [(p.stat().st_mtime, p) for p in folder.glob("kb-*.json") if p.is_file()]
-    removed, total = [], 0
+    removed: list[Path] = []
+    items: list[tuple[float, Path]] = []
+    now = time.time()
+    for path in [*folder.glob("model-*"), *folder.glob("kb-*.json"), *folder.glob("*.tmp")]:
+        mtime = _mtime(path)
+        if mtime is None:
+            continue
+        if path.suffix == ".tmp":
+            if now - mtime > STALE_TMP_SECONDS:
+                remove(path)
+                removed.append(path)
+            continue
+        items.append((mtime, path))
+    total = 0
     for _, path in sorted(items, reverse=True):
         total += _size(path)
-        if total <= budget:
-            continue
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
-        removed.append(path)
+        if total > budget:
+            remove(path)
+            removed.append(path)
     return removed
+
+
+def synced(path: Path, data: bytes | np.ndarray) -> None:
+    """Write bytes or one array (.npy) and flush it to disk: a power cut must not leave an empty file behind."""
+    with open(path, "wb") as fh:
+        if isinstance(data, bytes):
+            fh.write(data)
+        else:
+            np.save(fh, data, allow_pickle=False)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def save(key: str, arrays: Mapping[str, np.ndarray], meta: dict[str, Any],
@@ -173,19 +214,22 @@ def save(key: str, arrays: Mapping[str, np.ndarray], meta: dict[str, Any],
     if folder is None or not key:
         return
     tmp = None
+    target = folder / f"model-{key}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=folder, suffix=".tmp"))
         for name, array in arrays.items():
-            np.save(tmp / f"{name}.npy", np.asarray(array), allow_pickle=False)
+            synced(tmp / f"{name}.npy", np.asarray(array))
         for name, value in (sides or {}).items():
-            (tmp / f"{name}.json").write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
-        (tmp / META).write_text(json.dumps({**meta, "arrays": sorted(arrays)}, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, folder / f"model-{key}")
+            synced(tmp / f"{name}.json", json.dumps(value, ensure_ascii=False).encode())
+        synced(tmp / META, json.dumps({**meta, "arrays": sorted(arrays)}, ensure_ascii=False).encode())
+        if target.exists() and not (target / META).is_file():
+            remove(target)  # a folder without its metadata: left by a removal cut short
+        os.replace(tmp, target)
         tmp = None
         prune(folder)
     except OSError as exc:  # includes another process having saved the same model first
-        if not (folder / f"model-{key}" / META).is_file():
+        if not (target / META).is_file():
             logger.warning("could not write the model cache in %s: %s", folder, exc)
     finally:
         if tmp is not None:

@@ -126,7 +126,12 @@ class Engine:
     def examples(self) -> tuple[Example, ...]:
         """Every labelled text, analyzed: the training data (a cached start needs it only for editor tools)."""
         rows = self._hit.side("analyzed") if self._hit is not None else None
-        return self._examples({text: (fixed, tuple(tokens)) for text, fixed, tokens in rows or []})
+        try:
+            analyzed = {text: (fixed, tuple(tokens)) for text, fixed, tokens in rows or []}
+        except (TypeError, ValueError) as exc:  # a damaged side file: segment afresh
+            logger.warning("ignoring the cached segmentations: %s", exc)
+            analyzed = {}
+        return self._examples(analyzed)
 
     def _examples(self, analyzed: dict[str, tuple[str, tuple[str, ...]]]) -> tuple[Example, ...]:
         """Analyze every labelled text; a clause cut from a question must name a KB term to teach anything."""
@@ -157,8 +162,8 @@ class Engine:
             fitted = Fitted(LinearModel.from_arrays(a), float(hit.meta["lexical_weight"]), Decider.from_arrays(a),
                             a["entry_precision"], dict(hit.meta.get("summary", {})))
             return LexicalIndex.from_arrays(a), owners, fitted
-        except (KeyError, ValueError, IndexError) as exc:
-            logger.warning("retraining: the model cache lacks %s", exc)
+        except (*cache.UNREADABLE, IndexError) as exc:
+            logger.warning("retraining: the model cache is damaged (%s)", exc)
             hit.discard()
             return None
 

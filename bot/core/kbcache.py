@@ -61,11 +61,14 @@ def load(root: str, digest: str, negatives: Path | None) -> KnowledgeBase | None
         return None
     try:
         kb = from_json(json.loads(path.read_text(encoding="utf-8")))
-        os.utime(path)  # recently used: cache pruning keeps it
-        return kb
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except cache.UNREADABLE as exc:
         logger.warning("ignoring unreadable KB cache %s: %s", path, exc)
         return None
+    try:
+        os.utime(path)  # recently used: cache pruning keeps it
+    except OSError:
+        pass
+    return kb
 
 
 def save(kb: KnowledgeBase, negatives: Path | None) -> None:
@@ -81,6 +84,7 @@ def save(kb: KnowledgeBase, negatives: Path | None) -> None:
             json.dump(to_json(kb), fh, ensure_ascii=False)
         os.replace(tmp, Path(folder) / f"kb-{_key(kb.root, kb.files_digest, negatives)}.json")
         tmp = None
+        cache.prune(folder)
     except OSError as exc:
         logger.warning("could not write the KB cache in %s: %s", folder, exc)
     finally:

@@ -345,12 +345,12 @@ def load_kb(root: str | Path) -> KnowledgeBase:
     errors = _Collector()
     if not root.is_dir():
         raise KBValidationError([KBError(str(root), 0, "knowledge base folder not found")])
-    try:
+    negatives_file = root / NEGATIVES_FILE if (root / NEGATIVES_FILE).is_file() else bundled_negatives()
+    try:  # hashed before listing: a file added in between is parsed but not hashed, so the KB is not cached
+        digest = files_digest(root, negatives_file)
         listed = sorted(root.iterdir())
     except OSError as exc:
         raise KBValidationError([KBError(str(root), 0, f"cannot list the folder ({exc.strerror})")]) from None
-    negatives_file = root / NEGATIVES_FILE if (root / NEGATIVES_FILE).is_file() else bundled_negatives()
-    digest = files_digest(root, negatives_file)
     cached = kbcache.load(str(root), digest, negatives_file)
     if cached is not None:
         return cached

@@ -2,16 +2,21 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import fields
+import json
+import os
+from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from bot.core import cache, kbcache
-from bot.core.engine import build_engine
+from bot.core.engine import build_engine, training_digest
 from bot.core.loader import KBValidationError, load_kb
+from bot.core.negatives import Negative
 from tests.kbfactory import write_kb
+
+TRAINED = "trained the matcher"  # logged (INFO) whenever a build trains instead of using the cache
 
 QUESTIONS = ("逾期记录保留几年", "征信不良多久消除", "催收打电话给我家人", "今天天气怎么样", "股票亏了怎么办")
 
@@ -81,10 +86,15 @@ def test_a_damaged_kb_cache_is_ignored(cache_folder: Path, tmp_path: Path, caplo
     assert "unreadable KB cache" in caplog.text
 
 
-def test_a_cached_start_restores_the_index_and_maps_the_coefficients(cache_folder: Path, tmp_path: Path):
+def test_a_cached_start_restores_the_index_and_the_model_without_training(cache_folder: Path, tmp_path: Path,
+                                                                          caplog: pytest.LogCaptureFixture):
     root = write_kb(tmp_path / "kb")
-    fresh = build_engine(root)
-    again = build_engine(root)
+    with caplog.at_level(logging.INFO, logger="bot.core.engine"):
+        fresh = build_engine(root)
+        assert TRAINED in caplog.text
+        caplog.clear()
+        again = build_engine(root)
+        assert TRAINED not in caplog.text
     assert again.index.vocab == fresh.index.vocab and again.index._joined == fresh.index._joined
     for name in fresh.index.ARRAYS:
         assert np.array_equal(getattr(again.index, name), getattr(fresh.index, name)), name
@@ -93,6 +103,14 @@ def test_a_cached_start_restores_the_index_and_maps_the_coefficients(cache_folde
         a, b = again.match(q), fresh.match(q)
         assert (a.decision, [c.id for c in a.candidates], a.explain["p_answer"]) == \
             (b.decision, [c.id for c in b.candidates], b.explain["p_answer"])
+
+
+def test_a_cached_real_kb_maps_its_coefficients(real_engine, real_kb_path: Path):
+    again = build_engine(real_kb_path)  # the suite's cache holds the model real_engine saved
+    assert again.model.dense is not None and isinstance(again.model.dense.base, np.memmap)
+    assert not again.model.dense.flags.writeable
+    for q in QUESTIONS:
+        assert [c.id for c in again.match(q).candidates] == [c.id for c in real_engine.match(q).candidates]
 
 
 def test_large_arrays_are_mapped_read_only(cache_folder: Path):
@@ -104,16 +122,42 @@ def test_large_arrays_are_mapped_read_only(cache_folder: Path):
     assert hit.arrays["small"].tolist() == [0, 1, 2] and hit.arrays["small"].flags.writeable
 
 
-def test_a_damaged_model_cache_retrains(cache_folder: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture):
+def _damage_missing_array(model: Path) -> None:
+    (model / "ix_vocab.npy").unlink()
+
+
+def _damage_empty_array(model: Path) -> None:
+    (model / "d_bars.npy").write_bytes(b"")
+
+
+def _damage_no_metadata(model: Path) -> None:
+    (model / cache.META).unlink()
+
+
+def _damage_null_weight(model: Path) -> None:
+    meta = json.loads((model / cache.META).read_text(encoding="utf-8"))
+    (model / cache.META).write_text(json.dumps({**meta, "lexical_weight": None}), encoding="utf-8")
+
+
+def _damage_bad_segmentations(model: Path) -> None:
+    (model / "analyzed.json").write_text('[["逾期", 3]]', encoding="utf-8")
+
+
+@pytest.mark.parametrize("damage", [_damage_missing_array, _damage_empty_array, _damage_no_metadata,
+                                    _damage_null_weight, _damage_bad_segmentations])
+def test_a_damaged_model_cache_is_rebuilt_once(damage, cache_folder: Path, tmp_path: Path,
+                                               caplog: pytest.LogCaptureFixture):
     root = write_kb(tmp_path / "kb")
     fresh = build_engine(root)
     (model,) = cache_folder.glob("model-*")
-    (model / "ix_vocab.npy").unlink()
-    with caplog.at_level(logging.WARNING, logger="bot.core.cache"):
-        again = build_engine(root)
-    assert "unreadable model cache" in caplog.text
+    damage(model)
+    again = build_engine(root)
     assert [again.match(q).answer_id for q in QUESTIONS] == [fresh.match(q).answer_id for q in QUESTIONS]
-    assert cache.load(fresh._cache_key) is not None  # saved again
+    assert [ex.tokens for ex in again.examples] == [ex.tokens for ex in fresh.examples]
+    with caplog.at_level(logging.INFO, logger="bot.core.engine"):
+        third = build_engine(root)  # the damage is repaired: no retrain on every start
+    assert TRAINED not in caplog.text
+    assert third.match(QUESTIONS[0]).answer_id == fresh.match(QUESTIONS[0]).answer_id
 
 
 @pytest.mark.parametrize("items", [[], ["逾期", "w:征信", "a b"], ["单"]])
@@ -127,8 +171,6 @@ def test_a_string_holding_the_separator_is_refused():
 
 
 def test_pruning_removes_the_least_recently_used_first(cache_folder: Path):
-    import os
-
     for i, key in enumerate(("a" * 32, "b" * 32, "c" * 32)):
         cache.save(key, {"x": np.zeros(1000, np.float64)}, {})
         os.utime(cache_folder / f"model-{key}", (1000 + i, 1000 + i))
@@ -153,3 +195,43 @@ def test_editing_an_answer_reuses_the_model_and_editing_a_phrasing_retrains(cach
     retrained = build_engine(root)
     assert retrained._cache_key != first._cache_key and len(list(cache_folder.glob("model-*"))) == 2
     assert retrained.match("不良记录要挂几年").answer_id == "credit-report-retention"
+
+
+def test_pruning_removes_the_leftovers_of_a_save_cut_short(cache_folder: Path):
+    cache.save("a" * 32, {"x": np.zeros(3)}, {})
+    old, new = cache_folder / "tmpold.tmp", cache_folder / "tmpnew.tmp"
+    old.mkdir()
+    new.mkdir()
+    os.utime(old, (1000, 1000))
+    assert cache.prune(cache_folder) == [old]
+    assert new.is_dir() and cache.load("a" * 32) is not None
+
+
+def _edits(kb):
+    first = kb.entries[0]
+    return {
+        "dictionary": replace(kb, dictionary=(*kb.dictionary, ("新词汇", None, None))),
+        "synonyms": replace(kb, synonyms={**kb.synonyms, "网代": "网贷"}),
+        "stopwords": replace(kb, stopwords=kb.stopwords | {"嗯嗯"}),
+        "crisis terms": replace(kb, crisis_terms=(*kb.crisis_terms, "不想活")),
+        "negatives": replace(kb, negatives=(*kb.negatives, Negative("今天天气好吗", "天气"))),
+        "a category": replace(kb, entries=(replace(first, category="别的类别"), *kb.entries[1:])),
+        "entry order": replace(kb, entries=kb.entries[::-1]),
+        "an alternate": replace(kb, entries=(replace(first, alternates=(*first.alternates, "新的问法")),
+                                             *kb.entries[1:])),
+    }
+
+
+@pytest.mark.parametrize("what", ["dictionary", "synonyms", "stopwords", "crisis terms", "negatives", "a category",
+                                  "entry order", "an alternate"])
+def test_what_the_model_learns_from_keys_its_cache(what, tmp_path: Path):
+    kb = load_kb(write_kb(tmp_path / "kb"))
+    assert training_digest(_edits(kb)[what]) != training_digest(kb)
+
+
+def test_answers_sources_and_related_lists_do_not_key_the_model(tmp_path: Path):
+    kb = load_kb(write_kb(tmp_path / "kb"))
+    first = kb.entries[0]
+    edited = replace(first, answer="改过的回答。", sources=("《别的依据》",), related=(), summary="改过的摘要",
+                     tags=("别的",))
+    assert training_digest(replace(kb, entries=(edited, *kb.entries[1:]))) == training_digest(kb)

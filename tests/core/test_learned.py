@@ -53,7 +53,7 @@ def test_a_kb_edit_changes_answers_after_rebuild(tmp_path: Path):
     assert all(c.id != "credit-report-retention" for c in m.candidates)
 
 
-def test_the_cache_is_keyed_by_kb_content(tmp_path: Path):
+def test_the_parsed_kb_cache_is_keyed_by_file_content(tmp_path: Path):
     root = write_kb(tmp_path / "kb")
     first = load_kb(root).files_digest
     (root / "credit.yaml").write_text((root / "credit.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8")
