@@ -45,6 +45,15 @@ def test_a_cached_kb_is_the_parsed_kb(cache_folder: Path, real_kb_path: Path):
     assert_same_kb(load_kb(real_kb_path), parsed)
 
 
+def test_the_kb_json_carries_every_field(real_kb_path: Path):
+    from bot.core.model import Entry, KnowledgeBase
+
+    data = kbcache.to_json(load_kb(real_kb_path))
+    assert set(data["entries"][0]) == {f.name for f in fields(Entry)}  # a new field must be cached too
+    assert set(data) == {f.name for f in fields(KnowledgeBase)}
+    assert len(data["negatives"][0]) == len(fields(Negative))
+
+
 def test_an_edited_file_is_parsed_again(cache_folder: Path, tmp_path: Path):
     root = write_kb(tmp_path / "kb")
     load_kb(root)
