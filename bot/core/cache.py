@@ -1,4 +1,4 @@
-"""Cache the trained model in the user cache dir, keyed by a hash of the KB files and the matcher's code.
+"""Cache the trained model in the user cache dir, keyed by a hash of what it learns from and the matcher's code.
 
 Each model is a folder of .npy files plus meta.json, so that a start maps the large arrays instead of reading
 and checking them (the coefficient matrix is ~40 MB; a message touches a few hundred of its rows).
@@ -205,6 +205,18 @@ def synced(path: Path, data: bytes | np.ndarray) -> None:
             np.save(fh, data, allow_pickle=False)
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def replace_file(target: Path, data: bytes) -> None:
+    """Write a file atomically (a synced temporary file beside it, then renamed); raises OSError."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+    os.close(fd)
+    try:
+        synced(Path(tmp), data)
+        os.replace(tmp, target)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def save(key: str, arrays: Mapping[str, np.ndarray], meta: dict[str, Any],

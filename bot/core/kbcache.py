@@ -8,7 +8,6 @@ import datetime as dt
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -19,12 +18,10 @@ from bot.core.negatives import Negative
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 1  # bump when the JSON layout changes
-
-
 def _key(root: str, digest: str, negatives: Path | None) -> str:
-    """The same files read through other paths give other `file` fields, so the paths are part of the key."""
-    return cache.cache_key(digest, {"kb_json": FORMAT, "root": root, "negatives": str(negatives)})
+    """The same files read through other paths give other `file` fields, so the paths are part of the key (and, as
+    for models, the code: a change to this module or the loader changes every key)."""
+    return cache.cache_key(digest, {"kb_json": True, "root": root, "negatives": str(negatives)})
 
 
 def to_json(kb: KnowledgeBase) -> dict[str, Any]:
@@ -76,17 +73,10 @@ def save(kb: KnowledgeBase, negatives: Path | None) -> None:
     folder = cache.cache_dir()
     if folder is None or not kb.files_digest:
         return
-    tmp = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(to_json(kb), fh, ensure_ascii=False)
-        os.replace(tmp, Path(folder) / f"kb-{_key(kb.root, kb.files_digest, negatives)}.json")
-        tmp = None
+        blob = json.dumps(to_json(kb), ensure_ascii=False).encode()
+        cache.replace_file(folder / f"kb-{_key(kb.root, kb.files_digest, negatives)}.json", blob)
         cache.prune(folder)
     except OSError as exc:
         logger.warning("could not write the KB cache in %s: %s", folder, exc)
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
