@@ -5,7 +5,7 @@ import logging
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Callable, Protocol
 
 from bot.config import Settings
 from bot.core.conversation import Conversations, State, converse
@@ -50,9 +50,9 @@ class XinZhi:
     """Serve replies from the current engine; swap engines atomically on reload."""
 
     def __init__(self, settings: Settings, engine: Engine | None = None, log: EventLog | None = None,
-                 conversations: Conversations | None = None):
+                 conversations: Conversations | None = None, on_train: Callable[[int], None] | None = None):
         self.settings = settings
-        self._engine = engine if engine is not None else build_engine(settings.kb_path, settings.match)
+        self._engine = engine if engine is not None else build_engine(settings.kb_path, settings.match, on_train)
         self._lpr = load_lpr(self._engine.kb.root or settings.kb_path)
         self.log = log
         self.conversations = conversations if conversations is not None else Conversations()

@@ -184,9 +184,10 @@ def _lazy(module: str, name: str) -> Callable[[argparse.Namespace, Settings], in
 def _run_ask(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
     from bot.core.engine import build_engine
     from bot.console.render import render_ask_json, render_explain, render_reply
+    from bot.notice import announce_training
 
     out = out or sys.stdout
-    engine = build_engine(settings.kb_path, settings.match)
+    engine = build_engine(settings.kb_path, settings.match, on_train=announce_training)
     reply = engine.respond(args.question)
     if args.json:
         out.write(json.dumps(render_ask_json(reply), ensure_ascii=False) + "\n")
@@ -200,13 +201,14 @@ def _run_ask(args: argparse.Namespace, settings: Settings, out: TextIO | None = 
 def _run_eval(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
     from bot.core.engine import build_engine
     from bot.editor.evaluate import EvalFileError, evaluate, format_report, load_eval_file
+    from bot.notice import announce_training
 
     out = out or sys.stdout
     try:
         items = load_eval_file(args.file)
     except EvalFileError as exc:
         raise ConfigError(str(exc)) from None
-    engine = build_engine(settings.kb_path, settings.match)
+    engine = build_engine(settings.kb_path, settings.match, on_train=announce_training)
     report = evaluate(engine, items)
     if args.json:
         out.write(json.dumps(report.to_json(), ensure_ascii=False, indent=1) + "\n")

@@ -72,3 +72,35 @@ def test_bad_threshold_environment_fails_fast(tiny_kb, capsys, monkeypatch):
     monkeypatch.setenv("XINZHI_MIN_ANSWER_SCORE", "high")
     assert main(["ask", "你好", "--kb", str(tiny_kb)]) == 2
     assert "XINZHI_MIN_ANSWER_SCORE" in capsys.readouterr().err
+
+
+def test_a_start_that_trains_says_so_once_on_stderr(tiny_kb, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("XINZHI_CACHE_DIR", str(tmp_path / "empty-cache"))
+    assert main(["ask", "上门催收合法吗", "--json", "--kb", str(tiny_kb)]) == 0
+    first = capsys.readouterr()
+    assert "正在从" in first.err and "训练匹配模型" in first.err and "以后启动只需约一秒" in first.err
+    assert json.loads(first.out)["decision"] == "answer"  # stdout stays clean JSON
+    assert main(["ask", "上门催收合法吗", "--json", "--kb", str(tiny_kb)]) == 0
+    assert "训练匹配模型" not in capsys.readouterr().err  # the second start reads the cached model
+    with open(tiny_kb / "collection.yaml", "a", encoding="utf-8") as f:
+        f.write("\n")  # a whitespace edit: the training data are unchanged, so the model is reused
+    assert main(["ask", "上门催收合法吗", "--kb", str(tiny_kb)]) == 0
+    assert "训练匹配模型" not in capsys.readouterr().err
+
+
+def test_the_training_notice_does_not_promise_a_cache_that_is_off(tiny_kb, capsys, monkeypatch):
+    monkeypatch.setenv("XINZHI_CACHE_DIR", "off")
+    assert main(["kb", "lint", "--kb", str(tiny_kb)]) in (0, 1)
+    err = capsys.readouterr().err
+    assert "训练匹配模型" in err and "XINZHI_CACHE_DIR=off" in err and "以后启动" not in err
+
+
+def test_piped_chat_on_an_empty_cache_announces_training_on_stderr_only(tiny_kb, tmp_path):
+    env = {**os.environ, "XINZHI_CACHE_DIR": str(tmp_path / "empty-cache"), "XINZHI_DB": str(tmp_path / "log.db"),
+           "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.run([sys.executable, "-m", "bot", "chat", "--json", "--kb", str(tiny_kb)],
+                          input="上门催收合法吗\n".encode("utf-8"), capture_output=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert "训练匹配模型" in proc.stderr.decode("utf-8")
+    rows = [json.loads(r) for r in proc.stdout.decode("utf-8").splitlines()]
+    assert [r["entry"] for r in rows] == ["collection-home-visit-legality"]

@@ -21,6 +21,7 @@ from bot.core.conversation import State, ordinal
 from bot.core.model import Entry, Reply, Outcome
 from bot.console.render import render_chat_json, render_reply, reply_kind
 from bot.console.termwrap import strip_controls, wrap
+from bot.notice import announce_training
 from bot.storage import open_event_log
 
 logger = logging.getLogger(__name__)
@@ -380,7 +381,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
     """`xinzhi chat`: interactive when both ends are a terminal, otherwise answer each input line."""
     log = open_event_log(settings)
     try:
-        app = XinZhi(settings, log=log)
+        app = XinZhi(settings, log=log, on_train=announce_training)
         interactive = sys.stdin.isatty() and sys.stdout.isatty()
         if getattr(args, "json", False) or not interactive:
             return _run_piped(app, as_json=bool(getattr(args, "json", False)))

@@ -13,7 +13,7 @@ import time
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -78,7 +78,9 @@ def phrasing_owners(examples: Sequence[Example]) -> dict[str, int]:
 class Engine:
     """Hold an immutable index and model of one KB; `match` and `respond` are pure functions of (engine, text)."""
 
-    def __init__(self, kb: KnowledgeBase, settings: MatchSettings | None = None):
+    def __init__(self, kb: KnowledgeBase, settings: MatchSettings | None = None,
+                 on_train: Callable[[int], None] | None = None):
+        """Restore the cached model of this KB, or train one (calling `on_train(phrasings)` first: it takes a while)."""
         self.kb = kb
         self.settings = settings or MatchSettings()
         self.analyzer = Analyzer(kb)
@@ -93,6 +95,8 @@ class Engine:
         _, self._group_channel = negative_groups(kb)
         restored = self._restore(self._hit)
         if restored is None:
+            if on_train is not None:
+                on_train(len(self._texts()))
             docs = [ex for ex in self.examples if not ex.negative]
             self.index = LexicalIndex([ex.label for ex in docs], [ex.tokens for ex in docs], len(kb.entries),
                                       self.analyzer.domain_terms)
@@ -290,6 +294,7 @@ class Engine:
         return Reply(Outcome.ANSWER, None, entry, related=self._related(entry))
 
 
-def build_engine(kb_path: str | Path, settings: MatchSettings | None = None) -> Engine:
-    """Load, validate and index a KB folder (raises KBValidationError)."""
-    return Engine(load_kb(kb_path), settings)
+def build_engine(kb_path: str | Path, settings: MatchSettings | None = None,
+                 on_train: Callable[[int], None] | None = None) -> Engine:
+    """Load, validate and index a KB folder (raises KBValidationError); `on_train` as in Engine."""
+    return Engine(load_kb(kb_path), settings, on_train)

@@ -17,6 +17,7 @@ from bot.core.engine import Engine, build_engine
 from bot.editor.lint import lint, load_topics
 from bot.core.loader import KBValidationError, load_kb
 from bot.core.normalize import normalize
+from bot.notice import announce_training
 from bot.console.termwrap import display_width, pad, strip_controls
 
 GROUP_SIMILARITY = 75.0  # rapidfuzz ratio at which two unanswered questions count as the same question
@@ -32,7 +33,7 @@ def run_lint(args: argparse.Namespace, settings: Settings, out: TextIO | None = 
     out = out or sys.stdout
     topics_file = getattr(args, "topics", None)
     topics = load_topics(topics_file) if topics_file else ()
-    engine = build_engine(settings.kb_path, settings.match)
+    engine = build_engine(settings.kb_path, settings.match, on_train=announce_training)
     warnings = lint(engine, dt.date.today(), topics, str(topics_file or ""),
                     cross_validation=getattr(args, "cross_validation", False))
     for warning in warnings:

@@ -20,6 +20,7 @@ from telegram.request import HTTPXRequest
 from bot.core import texts
 from bot.app import EventLog, ReloadResult, XinZhi
 from bot.config import ConfigError, Settings, read_token_file, require_token
+from bot.notice import announce_training
 from bot.storage import open_event_log
 from bot.tg.delivery import Delivery
 from bot.tg.handlers import Deps, register
@@ -198,7 +199,7 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         if log is not None:
             log.close()
         raise
-    app = XinZhi(settings, log=log)
+    app = XinZhi(settings, log=log, on_train=announce_training)
     watcher = start_watcher(app)
     try:
         serve(build_application(app, settings), settings)
