@@ -25,7 +25,7 @@ CACHE_ENV = "XINZHI_CACHE_DIR"  # set to a folder to move the cache; "off" disab
 CORE_DIR = Path(__file__).resolve().parent
 CODE_FILES = ("analyzer.py", "normalize.py", "features.py", "index.py", "learned.py", "scoring.py",
               "decide.py", "calibrate.py", "cache.py", "negatives.py", "loader.py", "engine.py", "kbfiles.py",
-              "model.py", "kbcache.py")
+              "model.py", "kbcache.py", "acceptable.py")
 MAP_BYTES = 1 << 20  # arrays at least this large are memory-mapped rather than read
 CACHE_BUDGET_BYTES = 512 << 20  # after a save, the least recently used models and KBs beyond this are removed
 STALE_TMP_SECONDS = 3600  # a temporary file or folder this old was left by a save that was cut short

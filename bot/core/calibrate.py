@@ -46,6 +46,7 @@ class Example:
     tokens: tuple[str, ...]
     fixed: str  # the homophone-corrected text the features are taken from
     written: bool = True  # an editor wrote it (False: a clause cut from a canonical question)
+    also: frozenset[int] = frozenset()  # other entries whose answers also serve it (knowledge/acceptable.yaml)
 
     @cached_property
     def feats(self) -> tuple[str, ...]:
@@ -55,6 +56,10 @@ class Example:
     @property
     def negative(self) -> bool:
         return self.label < 0
+
+    def accepts(self, entry: int) -> bool:
+        """Whether answering with this entry is right: its own entry, or one acceptable.yaml names for it."""
+        return entry == self.label or entry in self.also
 
     def class_label(self, entry_ids: Sequence[str]) -> str:
         return entry_ids[self.label] if self.label >= 0 else oos_label(-self.label - 1)
@@ -188,8 +193,8 @@ def calibrate(rows: Sequence[HeldOut], examples: Sequence[Example], settings: Ma
         ranking, guards_one = served_inputs(r, ex, weight, settings)
         ids = ranking.entries.tolist()
         feats.append(ranking.features)
-        correct.append(not ex.negative and bool(ids) and ids[0] == ex.label)
-        helpful.append(not ex.negative and ex.label in ids)
+        correct.append(not ex.negative and bool(ids) and ex.accepts(ids[0]))
+        helpful.append(not ex.negative and any(ex.accepts(i) for i in ids))
         negative.append(ex.negative)
         rules.append(guards_one)
         tops.append(ids[0] if ids and not ex.negative else -1)

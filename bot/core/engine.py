@@ -52,13 +52,13 @@ def negative_groups(kb: KnowledgeBase) -> tuple[dict[str, int], dict[int, str]]:
 
 
 def training_digest(kb: KnowledgeBase) -> str:
-    """Hash what the model learns from: entry ids, categories and phrasings, negatives, and the lexical resources.
+    """Hash what the model learns from: ids, categories, phrasings, negatives, lexical resources, acceptable.yaml.
 
     Answers, sources, summaries and related lists are not in it, so editing an answer reuses the trained model.
     """
     data = [[(e.id, e.category, e.question, e.alternates) for e in kb.entries],
             [(n.text, n.domain) for n in kb.negatives], kb.dictionary, sorted(kb.synonyms.items()),
-            sorted(kb.stopwords), kb.crisis_terms]
+            sorted(kb.stopwords), kb.crisis_terms, [(a.text, a.ids) for a in kb.acceptable]]
     return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -140,10 +140,13 @@ class Engine:
     def _examples(self, analyzed: dict[str, tuple[str, tuple[str, ...]]]) -> tuple[Example, ...]:
         """Analyze every labelled text; a clause cut from a question must name a KB term to teach anything."""
         out: list[Example] = []
+        also = {a.text: frozenset(self._entry_index[i] for i in a.ids if i in self._entry_index)
+                for a in self.kb.acceptable}
         for label, text, written in self._texts():
             fixed, tokens = analyzed.get(text) or self.analyzer.analyze(normalize(text))
             if written or any(t in self.analyzer.domain_terms for t in tokens):  # not 需要什么条件 / 存多少合适
-                out.append(Example(label, text, tokens, fixed, written))
+                right = also.get(text, frozenset()) - {label} if label >= 0 else frozenset()
+                out.append(Example(label, text, tokens, fixed, written, right))
         return tuple(out)
 
     def _params(self) -> dict[str, object]:

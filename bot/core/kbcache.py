@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.core import cache
 from bot.core.model import Entry, KnowledgeBase
+from bot.core.acceptable import Acceptable
 from bot.core.negatives import Negative
 
 logger = logging.getLogger(__name__)
@@ -31,9 +32,11 @@ def to_json(kb: KnowledgeBase) -> dict[str, Any]:
                                               "lint_ignore")},
                 "updated": e.updated.isoformat(), "lines": dict(e.lines)} for e in kb.entries]
     negatives = [[n.text, n.domain, n.channel, n.file, n.line] for n in kb.negatives]
+    acceptable = [[a.text, list(a.ids), a.file, a.line] for a in kb.acceptable]
     return {"root": kb.root, "entries": entries, "dictionary": kb.dictionary, "synonyms": dict(kb.synonyms),
             "stopwords": sorted(kb.stopwords), "crisis_terms": kb.crisis_terms,
-            "category_order": dict(kb.category_order), "negatives": negatives, "files_digest": kb.files_digest}
+            "category_order": dict(kb.category_order), "negatives": negatives, "acceptable": acceptable,
+            "files_digest": kb.files_digest}
 
 
 def from_json(data: dict[str, Any]) -> KnowledgeBase:
@@ -45,7 +48,9 @@ def from_json(data: dict[str, Any]) -> KnowledgeBase:
         root=data["root"], entries=entries, dictionary=tuple(tuple(d) for d in data["dictionary"]),
         synonyms=MappingProxyType(data["synonyms"]), stopwords=frozenset(data["stopwords"]),
         crisis_terms=tuple(data["crisis_terms"]), category_order=MappingProxyType(data["category_order"]),
-        negatives=tuple(Negative(*n) for n in data["negatives"]), files_digest=data["files_digest"])
+        negatives=tuple(Negative(*n) for n in data["negatives"]),
+        acceptable=tuple(Acceptable(a[0], tuple(a[1]), a[2], a[3]) for a in data["acceptable"]),
+        files_digest=data["files_digest"])
 
 
 def load(root: str, digest: str, negatives: Path | None) -> KnowledgeBase | None:

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from bot.core import kbcache
+from bot.core.acceptable import ACCEPTABLE_FILE, check_ids, load_acceptable
 from bot.core.cache import files_digest
 from bot.core.kbfiles import Gone as _Gone, is_ignored_name, read_kb_text
 from bot.core.model import Entry, KnowledgeBase
@@ -18,7 +19,8 @@ from bot.core.negatives import NEGATIVES_FILE, bundled_negatives, load_negatives
 from bot.core.problem import Problem
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-RESOURCE_FILES = {"synonyms.yaml", "synonyms.yml", "lpr.yaml", "out_of_scope.yaml"}  # lpr.yaml: read by bot.core.lpr
+# read by their own loaders (lpr.yaml by bot.core.lpr), not as category files
+RESOURCE_FILES = {"synonyms.yaml", "synonyms.yml", "lpr.yaml", "out_of_scope.yaml", ACCEPTABLE_FILE}
 REQUIRED_FIELDS = ("id", "question", "answer", "sources", "updated")
 KNOWN_FIELDS = {"id", "question", "summary", "alternates", "answer", "sources", "related", "tags", "updated", "lint_ignore"}
 TOP_LEVEL_FIELDS = {"category", "order", "entries"}
@@ -382,6 +384,8 @@ def load_kb(root: str | Path) -> KnowledgeBase:
     synonyms = _optional(root, "synonyms.yaml", lambda p: _load_synonyms(p, errors), {})
     stopwords = frozenset(_optional(root, "stopwords.txt", lambda p: _load_word_list(p, errors), ()))
     crisis = _optional(root, "crisis.txt", lambda p: _load_word_list(p, errors), ())
+    acceptable = _optional(root, ACCEPTABLE_FILE, lambda p: load_acceptable(p, errors.add), ())
+    check_ids(acceptable if not errors.unparsed else (), seen, errors.add)
     own_negatives = negatives_file == root / NEGATIVES_FILE
     # another KB borrows the bundled negatives, but not the groups that are only gaps of the bundled KB's coverage
     # nor the harvested ones the bundled KB keeps to itself (`lent: false`)
@@ -392,9 +396,7 @@ def load_kb(root: str | Path) -> KnowledgeBase:
     kb = KnowledgeBase(
         root=str(root), entries=tuple(seen.values()), dictionary=dictionary,
         synonyms=MappingProxyType(synonyms), stopwords=stopwords, crisis_terms=crisis,
-        category_order=MappingProxyType(order),
-        negatives=negatives, files_digest=files_digest(root, negatives_file),
-    )
+        category_order=MappingProxyType(order), negatives=negatives, acceptable=acceptable, files_digest=files_digest(root, negatives_file))
     if kb.files_digest == digest:  # unchanged while we read: what was parsed is what the hash names
         kbcache.save(kb, negatives_file)
     return kb

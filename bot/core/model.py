@@ -45,6 +45,7 @@ class KnowledgeBase:
     category_order: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}), hash=False,
                                               compare=False)  # from `order:` in each category file
     negatives: tuple[Any, ...] = ()  # bot.core.negatives.Negative: questions the bot must decline
+    acceptable: tuple[Any, ...] = ()  # bot.core.acceptable.Acceptable: phrasings other entries also answer
     files_digest: str = ""  # hash of the files the KB was read from (keys the parsed-KB cache; "" caches nothing)
 
     def __post_init__(self) -> None:

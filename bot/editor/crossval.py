@@ -30,7 +30,7 @@ def cv_steals(engine: Engine) -> list[tuple[Entry, str, Entry, Outcome, bool]]:
             continue
         ranking, guards = served_inputs(row, ex, engine.lexical_weight, engine.settings, engine.entry_precision)
         ids = [int(e) for e in ranking.entries]
-        if not ids or ids[0] == ex.label:
+        if not ids or ex.accepts(ids[0]):  # its own entry, or one acceptable.yaml names
             continue
         p_answer, p_in_scope = engine.decider.probabilities(ranking.features)
         decision = engine.decider.decide(p_answer, p_in_scope, guards)

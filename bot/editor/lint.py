@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 from bot.core import markup
 from bot.config import ConfigError
 from bot.core.engine import Engine
-from bot.core.model import Entry, Outcome
+from bot.core.model import Entry, KnowledgeBase, Outcome
 from bot.core.problem import Problem
 from bot.core.normalize import normalize, to_simplified
 
@@ -184,6 +184,21 @@ def check_topics(engine: Engine, topics: tuple[tuple[str, int], ...], topics_fil
             yield LintWarning(topics_file, line, "missing-topic", f"required topic '{topic_id}' has no entry")
 
 
+def check_acceptable(kb: KnowledgeBase) -> Iterable[Problem]:
+    """Warn about acceptable.yaml lines that name no phrasing (an alternate was reworded) or the owner itself."""
+    owners: dict[str, set[str]] = {}
+    for entry in kb.entries:
+        for text in (entry.question, *entry.alternates):
+            owners.setdefault(text, set()).add(entry.id)
+    for item in kb.acceptable:
+        if item.text not in owners:
+            yield LintWarning(item.file, item.line, "acceptable-stale",
+                              f"{item.text!r} is no question or alternate of any entry: update or remove the line")
+        elif own := sorted(owners[item.text] & set(item.ids)):
+            yield LintWarning(item.file, item.line, "acceptable-stale",
+                              f"{item.text!r} lists its own entry ({', '.join(own)})")
+
+
 from bot.editor.crossval import check_cross_validation  # noqa: E402  (needs LintWarning above)
 
 
@@ -195,6 +210,7 @@ def lint(engine: Engine, today: dt.date, topics: tuple[tuple[str, int], ...] = (
         found += check_entry(entry, today)
     found += check_near_duplicates(engine.kb.entries)
     found += check_topics(engine, topics, topics_file)
+    found += check_acceptable(engine.kb)
     if cross_validation:
         found += check_cross_validation(engine)
     found = list(_suppressed(engine.kb.entries, found))

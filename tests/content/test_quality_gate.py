@@ -28,7 +28,8 @@ def test_answer_accuracy_gate(report):
     # (measured 0.538 after twelve rounds of harvested real questions, 0.545 after nine; 0.569 after five rounds and
     # 0.585 before them: every round of near-domain negatives makes the model less sure of editor-written
     # paraphrases like these, while real questions gain; most of the rest get suggestions)
-    assert report.metrics["answer_accuracy"] >= 0.52
+    # 0.567 -> 0.632 once cross-validation counted the entries knowledge/acceptable.yaml names as right answers
+    assert report.metrics["answer_accuracy"] >= 0.60
 
 
 def test_helpful_rate_gate(report):
@@ -41,7 +42,7 @@ def test_helpful_rate_gate(report):
 
 
 def test_wrong_answer_rate_gate(report):
-    assert report.metrics["wrong_answer_rate"] <= 0.03  # measured 0.021
+    assert report.metrics["wrong_answer_rate"] <= 0.03  # measured 0.021; 0.029 with acceptable.yaml
 
 
 def test_out_of_scope_questions_are_mostly_rejected(report):
