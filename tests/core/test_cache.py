@@ -36,6 +36,7 @@ def assert_same_kb(a, b) -> None:
             assert type(getattr(x, f.name)) is type(getattr(y, f.name)), f.name
     assert (a.negatives, a.dictionary, dict(a.synonyms), a.stopwords, a.crisis_terms, dict(a.category_order)) == \
         (b.negatives, b.dictionary, dict(b.synonyms), b.stopwords, b.crisis_terms, dict(b.category_order))
+    assert a.acceptable == b.acceptable and all(type(x.ids) is tuple for x in b.acceptable)
 
 
 def test_a_cached_kb_is_the_parsed_kb(cache_folder: Path, real_kb_path: Path):
@@ -46,12 +47,14 @@ def test_a_cached_kb_is_the_parsed_kb(cache_folder: Path, real_kb_path: Path):
 
 
 def test_the_kb_json_carries_every_field(real_kb_path: Path):
+    from bot.core.acceptable import Acceptable
     from bot.core.model import Entry, KnowledgeBase
 
     data = kbcache.to_json(load_kb(real_kb_path))
     assert set(data["entries"][0]) == {f.name for f in fields(Entry)}  # a new field must be cached too
     assert set(data) == {f.name for f in fields(KnowledgeBase)}
     assert len(data["negatives"][0]) == len(fields(Negative))
+    assert len(data["acceptable"][0]) == len(fields(Acceptable))
 
 
 def test_an_edited_file_is_parsed_again(cache_folder: Path, tmp_path: Path):
