@@ -21,6 +21,8 @@ NUMBER_RE = re.compile(r"\d+(?:\.\d+)?(?:%|万|千|百|元|块|个月|月|天|�
 LATIN_RE = re.compile(r"[a-z]+")
 CHUNK_RE = re.compile(f"({NUMBER_RE.pattern}|{LATIN_RE.pattern}|\\s+)")
 HAN_RE = re.compile(r"^[\u4e00-\u9fff]+$")
+HAN_CHAR_RE = re.compile(r"[\u4e00-\u9fff]")
+MIN_HAN_FOR_ASIDES = 2  # a message with at least this many Chinese characters is a Chinese question (drop_asides)
 
 DEFAULT_STOPWORDS = frozenset(
     "的 了 吗 呢 啊 吧 呀 嘛 哦 哈 么 是 我 你 他 她 它 们 我们 你们 在 有 和 与 就 都 也 还 又 被 把 给 让 对 "
@@ -128,6 +130,11 @@ class Analyzer:
         self._typo_variants = {v: c for v, c in self.synonyms.items()
                                if len(v) == len(c) >= 2 and HAN_RE.match(v) and sound_key(v) == sound_key(c)}
         self._max_sound_len = max((len(w) for w in [*self._sound_map.values(), *self._typo_variants]), default=0)
+        # Latin words the KB's Chinese phrasings and negatives use (lpr, app, etf …); the English of all-Latin
+        # phrasings (what is this bot) is not among them
+        texts = [*(t for e in kb.entries for t in (e.question, *e.alternates)), *(n.text for n in kb.negatives)]
+        self.latin_in_chinese = frozenset(w for text in texts if HAN_CHAR_RE.search(text)
+                                          for w in LATIN_RE.findall(text.lower()))
 
     @staticmethod
     def _build_sound_map(domain: Iterable[str]) -> dict[tuple[str, ...], str]:
@@ -218,9 +225,20 @@ class Analyzer:
         """Cut normalized text into words; numbers, amounts and Latin words stay whole."""
         return [w for w in self.cut(text) if w.strip()]
 
+    def drop_asides(self, normalized: str) -> str:
+        """In a Chinese message, remove the Latin words no Chinese phrasing of the KB uses.
+
+        "what are debt collectors not allowed to do 催收的红线有哪些" asks in Chinese; its English words are a
+        translation or an aside, and would otherwise match the English chit-chat of the meta entries.
+        """
+        if len(HAN_CHAR_RE.findall(normalized)) < MIN_HAN_FOR_ASIDES or not LATIN_RE.search(normalized):
+            return normalized
+        kept = LATIN_RE.sub(lambda m: m.group(0) if m.group(0) in self.latin_in_chinese else " ", normalized)
+        return " ".join(kept.split())
+
     def analyze(self, normalized: str) -> tuple[str, tuple[str, ...]]:
         """Return the homophone-corrected text and its content words, canonicalized."""
-        fixed = self.fix_homophones(normalized)
+        fixed = self.fix_homophones(self.drop_asides(normalized))
         out = []
         for word in self.segment(fixed):
             word = self.synonyms.get(word, word)

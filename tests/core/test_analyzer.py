@@ -75,3 +75,32 @@ def test_word_edges_follow_jiebas_cut(real_kb_path):
     a = Analyzer(load_kb(real_kb_path))
     edges = a.word_edges("支付利息")
     assert {0, 2, 4} <= edges and 1 not in edges and 3 not in edges
+
+
+def _mixed_kb(tmp_path):
+    from tests.kbfactory import TINY_ENTRIES, entry, write_kb
+
+    files = dict(TINY_ENTRIES)
+    files["meta.yaml"] = ("关于信知", [entry("meta-about", "你是谁?", ["what is this bot", "what can you do", "who are you"])])
+    files["lending.yaml"] = ("借贷常识", [entry("lending-interest-cap", "超过LPR四倍的利息要还吗?",
+                                              ["利率超过lpr四倍合法吗", "借款app利息超过LPR四倍怎么办"])])
+    return write_kb(tmp_path / "kb", files)
+
+
+def test_english_asides_in_a_chinese_question_are_dropped(tmp_path):
+    analyzer = Analyzer(load_kb(_mixed_kb(tmp_path)))
+    fixed, tokens = analyzer.analyze(normalize("what are debt collectors NOT allowed to do? 上门催收合法吗"))
+    assert fixed == "上门催收合法吗" and "what" not in tokens and "上门催收" in tokens
+    # Latin words the KB's Chinese phrasings use stay: they name the topic
+    assert "lpr" in analyzer.analyze(normalize("what about 超过LPR四倍的利息"))[1]
+    # an all-English message is left alone: the meta entries answer it in English words
+    assert analyzer.analyze(normalize("what is this bot"))[1] == ("what", "is", "this", "bot")
+
+
+def test_a_chinese_question_with_an_english_translation_gets_the_chinese_topic(tmp_path):
+    from bot.core.engine import build_engine
+
+    engine = build_engine(_mixed_kb(tmp_path))
+    mixed = engine.match("what can debt collectors do at my home, is it legal? 上门催收合法吗")
+    assert mixed.candidates[0].id == "collection-home-visit-legality"
+    assert engine.match("what can you do").candidates[0].id == "meta-about"
