@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from types import MappingProxyType
 from typing import Iterable, Iterator, Mapping
 
@@ -130,11 +130,7 @@ class Analyzer:
         self._typo_variants = {v: c for v, c in self.synonyms.items()
                                if len(v) == len(c) >= 2 and HAN_RE.match(v) and sound_key(v) == sound_key(c)}
         self._max_sound_len = max((len(w) for w in [*self._sound_map.values(), *self._typo_variants]), default=0)
-        # Latin words the KB's Chinese phrasings and negatives use (lpr, app, etf …); the English of all-Latin
-        # phrasings (what is this bot) is not among them
-        texts = [*(t for e in kb.entries for t in (e.question, *e.alternates)), *(n.text for n in kb.negatives)]
-        self.latin_in_chinese = frozenset(w for text in texts if HAN_CHAR_RE.search(text)
-                                          for w in LATIN_RE.findall(text.lower()))
+        self._kb = kb
 
     @staticmethod
     def _build_sound_map(domain: Iterable[str]) -> dict[tuple[str, ...], str]:
@@ -224,6 +220,17 @@ class Analyzer:
     def segment(self, text: str) -> list[str]:
         """Cut normalized text into words; numbers, amounts and Latin words stay whole."""
         return [w for w in self.cut(text) if w.strip()]
+
+    @cached_property
+    def latin_in_chinese(self) -> frozenset[str]:
+        """Return the Latin words of the KB's Chinese phrasings and negatives (lpr, app, etf …).
+
+        Not the English of all-Latin phrasings (what is this bot). Made on the first mixed message, so a start
+        does not pay its ~20 ms.
+        """
+        kb = self._kb
+        texts = [*(t for e in kb.entries for t in (e.question, *e.alternates)), *(n.text for n in kb.negatives)]
+        return frozenset(w for text in texts if HAN_CHAR_RE.search(text) for w in LATIN_RE.findall(text.lower()))
 
     def drop_asides(self, normalized: str) -> str:
         """In a Chinese message, remove the Latin words no Chinese phrasing of the KB uses.
