@@ -64,4 +64,5 @@ def check_cross_validation(engine: Engine) -> Iterable[Problem]:
         effect = "would be answered by" if decision is Outcome.ANSWER else "is buried under"
         yield LintWarning(entry.file, line, "cv-stolen",
                           f"held out, {what} {text!r} of '{entry.id}' {effect} '{thief.id}': the entries overlap, "
-                          "or this entry needs alternates that name its topic")
+                          "or this entry needs alternates that name its topic (if the other answer serves it just as "
+                          "well, list it in acceptable.yaml)")
