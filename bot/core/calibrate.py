@@ -152,17 +152,17 @@ def cross_validate(examples: Sequence[Example], entry_ids: Sequence[str], domain
 
 
 def top1(rows: Sequence[HeldOut], examples: Sequence[Example], weights: Sequence[float]) -> dict[float, float]:
-    """Share of held-out phrasings whose own entry ranks first, for each lexical weight."""
+    """Share of held-out phrasings ranked first by a right entry (`Example.accepts`), for each lexical weight."""
     ins = [r for r in rows if not examples[r.example].negative]
     hits = dict.fromkeys(weights, 0)
     for r in ins:
         if not len(r.raw.pool):
             continue
-        label = examples[r.example].label
+        ex = examples[r.example]
         for w in weights:  # same order as scoring.rank: highest mixed score, then lowest entry index
             mixed = r.raw.margin + w * r.raw.lex
             best = np.flatnonzero(mixed == mixed.max())
-            hits[w] += int(r.raw.pool[best].min()) == label
+            hits[w] += ex.accepts(int(r.raw.pool[best].min()))
     return {w: h / max(len(ins), 1) for w, h in hits.items()}
 
 
