@@ -13,8 +13,8 @@ from types import MappingProxyType
 from typing import Any
 
 from bot.core import cache
-from bot.core.model import Entry, KnowledgeBase
 from bot.core.acceptable import Acceptable
+from bot.core.model import Entry, KnowledgeBase
 from bot.core.negatives import Negative
 
 logger = logging.getLogger(__name__)
