@@ -85,6 +85,8 @@ def run_stats(args: argparse.Namespace, settings: Settings, out: TextIO | None =
         f"Sources: {sourced}/{len(entries)} entries cite a source ({100 * sourced / len(entries):.0f}%), "
         f"{sum(len(e.sources) for e in entries)} citations",
         f"Oldest update: {oldest.updated.isoformat()} ({oldest.id})",
+        f"Negatives: {len(kb.negatives)} questions to decline; acceptable.yaml: {len(kb.acceptable)} phrasings "
+        "with a second right entry",
         "",
         *_table(rows, right={1, 2, 3}),
     ]

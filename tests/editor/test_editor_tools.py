@@ -205,6 +205,7 @@ def test_stats(capsys, tmp_path: Path) -> None:
     assert "Alternates: 54 (9.0 per entry;" in out
     assert "Sources: 6/6 entries cite a source (100%), 6 citations" in out
     assert "Oldest update: 2025-01-02 (credit-report-overdue-timing)" in out
+    assert re.search(r"^Negatives: [1-9]\d* questions to decline; acceptable.yaml: 0 phrasings", out, re.M)
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[-3:]}
     assert rows["催收与权利"] == ["3", "27", "3/3", dt.date.today().isoformat()]
     assert rows["逾期后果"] == ["2", "18", "2/2", "2025-01-02"]
