@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Collection, Iterable
+from typing import Collection, Iterable
 
 import yaml
 
-from bot.core.kbfiles import read_kb_text
+from bot.core.kbfiles import Report, compose_kb_yaml
 
 ACCEPTABLE_FILE = "acceptable.yaml"
-Report = Callable[[Path, int, str], None]  # (file, line, message)
 
 
 @dataclass(frozen=True)
@@ -31,15 +30,7 @@ class Acceptable:
 
 def load_acceptable(path: Path, error: Report) -> tuple[Acceptable, ...]:
     """Parse the file (a mapping of phrasing to a list of entry ids); report problems with their lines."""
-    text = read_kb_text(path, error)
-    if text is None:
-        return ()
-    try:
-        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        error(path, mark.line + 1 if mark else 1, f"YAML syntax error: {exc.problem or exc.context}")
-        return ()
+    node = compose_kb_yaml(path, error)
     if node is None:
         return ()
     if not isinstance(node, yaml.MappingNode):

@@ -238,7 +238,7 @@ class Analyzer:
         "what are debt collectors not allowed to do 催收的红线有哪些" asks in Chinese; its English words are a
         translation or an aside, and would otherwise match the English chit-chat of the meta entries.
         """
-        if len(HAN_CHAR_RE.findall(normalized)) < MIN_HAN_FOR_ASIDES or not LATIN_RE.search(normalized):
+        if not LATIN_RE.search(normalized) or len(HAN_CHAR_RE.findall(normalized)) < MIN_HAN_FOR_ASIDES:
             return normalized
         kept = LATIN_RE.sub(lambda m: m.group(0) if m.group(0) in self.latin_in_chinese else " ", normalized)
         return " ".join(kept.split())

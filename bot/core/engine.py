@@ -96,7 +96,7 @@ class Engine:
         restored = self._restore(self._hit)
         if restored is None:
             if on_train is not None:
-                on_train(len(self._texts()))
+                on_train(len(self._labelled))
             docs = [ex for ex in self.examples if not ex.negative]
             self.index = LexicalIndex([ex.label for ex in docs], [ex.tokens for ex in docs], len(kb.entries),
                                       self.analyzer.domain_terms)
@@ -113,7 +113,8 @@ class Engine:
         logger.debug("engine built in %.2f s", time.perf_counter() - start)
 
     # --- build ---------------------------------------------------------------------------------------
-    def _texts(self) -> list[tuple[int, str, bool]]:
+    @cached_property
+    def _labelled(self) -> list[tuple[int, str, bool]]:
         """Every labelled text and whether an editor wrote it: each entry's phrasings and the clauses cut from its
         question, then the negatives (label -group-1)."""
         out: list[tuple[int, str, bool]] = []
@@ -142,7 +143,7 @@ class Engine:
         out: list[Example] = []
         also = {a.text: frozenset(self._entry_index[i] for i in a.ids if i in self._entry_index)
                 for a in self.kb.acceptable}
-        for label, text, written in self._texts():
+        for label, text, written in self._labelled:
             fixed, tokens = analyzed.get(text) or self.analyzer.analyze(normalize(text))
             if written or any(t in self.analyzer.domain_terms for t in tokens):  # not 需要什么条件 / 存多少合适
                 right = also.get(text, frozenset()) - {label} if label >= 0 else frozenset()

@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import Callable
 
+import yaml
+
 Report = Callable[[Path, int, str], None]  # (file, line, message)
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a KB file is a few hundred KB; anything near this is a mistake or an attack
@@ -60,3 +62,19 @@ def read_kb_text(path: Path, report: Report) -> str | None:
         report(path, line, f"control character U+{ord(bad.group(0)):04X} is not allowed (remove it)")
         return None
     return text
+
+
+def compose_kb_yaml(path: Path, report: Report) -> yaml.Node | None:
+    """Read a KB resource file safely (read_kb_text) and parse it into a YAML node; report a syntax error's line.
+
+    Returns None for an unreadable, broken or empty file. Raises Gone like read_kb_text.
+    """
+    text = read_kb_text(path, report)
+    if text is None:
+        return None
+    try:
+        return yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        report(path, mark.line + 1 if mark else 1, f"YAML syntax error: {exc.problem or exc.context}")
+        return None

@@ -7,6 +7,8 @@ from typing import Any, Callable
 
 import yaml
 
+from bot.core.kbfiles import Gone, compose_kb_yaml
+
 NEGATIVES_FILE = "out_of_scope.yaml"
 BUNDLED_DIRS = (Path(__file__).resolve().parents[2] / "knowledge", Path(__file__).resolve().parents[1] / "_kb")
 
@@ -49,13 +51,8 @@ def load_negatives(path: Path, error: Callable[[Path, int, str], None],
     small borrower decline its own topics, e.g. 还不上怎么办 in a KB with 信用卡还不上怎么办 and 网贷还不上怎么办).
     """
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        error(path, mark.line + 1 if mark else 1, f"YAML syntax error: {exc.problem or exc.context}")
-        return ()
-    except UnicodeDecodeError as exc:
-        error(path, 1, f"not valid UTF-8 ({exc.reason})")
+        node = compose_kb_yaml(path, error)  # size cap, UTF-8 and control characters checked as for every KB file
+    except Gone:  # deleted while we read: the watcher sees the change and reloads again
         return ()
     if node is None:
         return ()

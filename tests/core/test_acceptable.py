@@ -115,3 +115,15 @@ def test_lint_reports_a_line_that_lists_the_phrasings_own_entry(tmp_path):
 def test_the_real_kb_lists_only_phrasings_it_has(real_engine):
     assert len(real_engine.kb.acceptable) > 2000
     assert not [w for w in lint(real_engine, dt.date(2026, 12, 1)) if w.kind == "acceptable-stale"]
+
+
+@pytest.mark.parametrize("name", ["acceptable.yaml", "out_of_scope.yaml"])
+def test_resource_files_are_read_with_the_kb_file_checks(tmp_path, name):
+    """A control character in either resource file is reported with its file and line, like a category file."""
+    body = "上门催收违法吗: [collection-contacts-third-party]\n" if name == "acceptable.yaml" else \
+        "groups:\n  - domain: 税务\n    questions: [个税怎么退]\n"
+    kb = write_kb(tmp_path / "kb", extra_files={name: "# ok\n" + body + "坏\x07行: [x]\n"})
+    with pytest.raises(KBValidationError) as err:
+        load_kb(kb)
+    assert [(Path(e.file).name, e.line) for e in err.value.errors] == [(name, len(body.splitlines()) + 2)]
+    assert "control character" in err.value.errors[0].message
