@@ -1,6 +1,7 @@
 """Add synthetic distractor phrasings (benchmarks/synthetic.py) to a real KB; print build time, p50/p95, accuracy.
 
-Usage: python benchmarks/bench_distractors.py [--kb DIR] [--size 100000] [--eval tests/data/eval.yaml] [--coherent]
+Usage: python benchmarks/bench_distractors.py [--kb DIR] [--size 100000] [--eval FILE ...] [--coherent]
+(--eval defaults to tests/data/dev.yaml and tests/data/eval.yaml)
 
 By default a distractor entry's phrasings are unrelated word salad; --coherent makes each distractor entry one
 topic worded ten ways, like a real large KB (see synthetic.write_synthetic_kb).
@@ -24,7 +25,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--kb", default=str(Path(__file__).resolve().parent.parent / "knowledge"))
     p.add_argument("--size", type=int, default=100_000)
-    p.add_argument("--eval", default=str(Path(__file__).resolve().parent.parent / "tests" / "data" / "eval.yaml"))
+    data = Path(__file__).resolve().parent.parent / "tests" / "data"
+    p.add_argument("--eval", nargs="+", default=[str(data / "dev.yaml"), str(data / "eval.yaml")])
     p.add_argument("--coherent", action="store_true", help="each distractor entry is one topic worded ten ways")
     args = p.parse_args()
     from synthetic import write_synthetic_kb
@@ -43,13 +45,15 @@ def main() -> None:
         t0 = time.perf_counter()
         engine = build_engine(root)
         build = time.perf_counter() - t0
-        report = evaluate(engine, load_eval_file(args.eval))
-        lat = sorted(r.latency_ms for r in report.results)
-        m = report.metrics
         print(f"{sum(1 + len(e.alternates) for e in engine.kb.entries)} phrasings, model {engine.model.kind}; "
-              f"build {build:.1f} s; p50 {statistics.median(lat):.2f} ms p95 {lat[int(0.95 * (len(lat) - 1))]:.2f} ms; "
-              f"accuracy {m['answer_accuracy']:.3f} helpful {m['helpful_rate']:.3f} wrong {m['wrong_answer_rate']:.3f} "
-              f"oos {m['out_of_scope_rejection']:.3f}")
+              f"build {build:.1f} s; {int(engine.hidden.sum())} incoherent entries left out")
+        for path in args.eval:
+            report = evaluate(engine, load_eval_file(path))
+            lat = sorted(r.latency_ms for r in report.results)
+            m = report.metrics
+            print(f"{Path(path).name}: p50 {statistics.median(lat):.2f} ms p95 {lat[int(0.95 * (len(lat) - 1))]:.2f} ms; "
+                  f"accuracy {m['answer_accuracy']:.3f} helpful {m['helpful_rate']:.3f} "
+                  f"wrong {m['wrong_answer_rate']:.3f} oos {m['out_of_scope_rejection']:.3f}")
 
 
 if __name__ == "__main__":

@@ -74,6 +74,8 @@ class Fitted:
     decider: Decider
     precision: np.ndarray  # each entry's cross-validated precision (decide.entry_precision)
     summary: dict[str, float]
+    # per entry: its phrasings do not hang together (fit_all: found; fit_coherent: left out of model and index)
+    hidden: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -179,11 +181,13 @@ def served_inputs(row: HeldOut, ex: Example, lexical_weight: float, settings: Ma
 
 
 def calibrate(rows: Sequence[HeldOut], examples: Sequence[Example], settings: MatchSettings,
-              group: np.ndarray) -> tuple[float, Decider, np.ndarray, dict[str, float]]:
+              group: np.ndarray) -> tuple[float, Decider, np.ndarray, np.ndarray, dict[str, float]]:
     """Choose the lexical weight, measure each entry's precision and fit the decision on held-out predictions.
 
     `group`: each entry's category index (an entry's precision is shrunk towards its category's).
-    Returns the lexical weight, the decider, the entries' precision and a CV summary.
+    Returns the lexical weight, the decider, the entries' precision, their recall (how often a held-out phrasing
+    of the entry has it among the top max_suggestions, shrunk towards the category's share the same way) and a
+    CV summary.
     """
     scores = top1(rows, examples, LEXICAL_WEIGHTS)
     weight = max(LEXICAL_WEIGHTS, key=lambda w: (round(scores[w], 4), -w))
@@ -203,6 +207,8 @@ def calibrate(rows: Sequence[HeldOut], examples: Sequence[Example], settings: Ma
     # precision over the KB's own phrasings: how often an entry on top of one is right (negatives are the decline
     # head's business, and a tiny KB with many of them would otherwise distrust every entry)
     precision, row_precision = entry_precision(np.array(tops, dtype=int), c, group, settings.entry_prior_rows)
+    own = np.array([-1 if examples[r.example].negative else examples[r.example].label for r in rows], dtype=int)
+    recall, _ = entry_precision(own, h, group, settings.entry_prior_rows)
     # the rows were ranked before any precision existed: their `untrusted` flag is each row's leave-one-out value
     guards = replace(Guards.stack(rules), untrusted=row_precision < settings.min_entry_precision)
     decider = fit_decider(x, c, neg, guards, settings.target_wrong_rate, settings.target_oos_decline,
@@ -221,7 +227,7 @@ def calibrate(rows: Sequence[HeldOut], examples: Sequence[Example], settings: Ma
         "untrusted_entries": float((precision < settings.min_entry_precision).sum()),
     }
     logger.info("cross-validation: %s", {k: round(v, 3) for k, v in summary.items()})
-    return weight, decider, precision, summary
+    return weight, decider, precision, recall, summary
 
 
 def fit_all(examples: Sequence[Example], entry_ids: Sequence[str], domain_terms: frozenset[str],
@@ -239,5 +245,35 @@ def fit_all(examples: Sequence[Example], entry_ids: Sequence[str], domain_terms:
         model = pool.submit(serving_model)  # it needs no held-out rows: it trains beside the folds
         rows = cross_validate(examples, entry_ids, domain_terms, settings.cv_folds, table, pool)
         groups = np.zeros(len(entry_ids), dtype=int) if group is None else np.asarray(group, dtype=int)
-        weight, decider, precision, summary = calibrate(rows, examples, settings, groups)
-        return Fitted(model.result(), weight, decider, precision, summary), rows
+        weight, decider, precision, recall, summary = calibrate(rows, examples, settings, groups)
+        # incoherent: distrusted, and its held-out phrasings seldom even have it among the suggestions (two
+        # overlapping entries steal each other's phrasings but stay runners-up: they are suggested, not hidden)
+        incoherent = (precision < settings.min_entry_precision) & (recall < settings.min_entry_precision)
+        return Fitted(model.result(), weight, decider, precision, summary, incoherent), rows
+
+
+def fit_coherent(examples: Sequence[Example], entry_ids: Sequence[str], domain_terms: frozenset[str],
+                 settings: MatchSettings, group: Sequence[int] | None = None) -> tuple[Fitted, list[Example]]:
+    """Fit as fit_all, then once more without the entries cross-validation distrusts; return it and what it learned.
+
+    An entry whose held-out phrasings seldom come back to it, nor even rank among its suggestions (precision and
+    recall below settings.min_entry_precision: phrasings that do not hang together, such as thousands of
+    word-salad ones), would otherwise crowd the model's classes and the index's IDF and pull every coherent
+    entry's messages towards it. It is hidden instead: left out of the second fit, it keeps its measured
+    precision (so `kb lint` names it) and is answered only for its own exact phrasings. A KB in which no entry,
+    or every entry, is incoherent is fitted once.
+    """
+    fitted, _ = fit_all(examples, entry_ids, domain_terms, settings, group)
+    hidden = fitted.hidden
+    if not hidden.any() or hidden.all():
+        summary = {**fitted.summary, "hidden_entries": 0.0}
+        return replace(fitted, summary=summary, hidden=np.zeros(len(entry_ids), dtype=bool)), list(examples)
+    kept = [ex for ex in examples if ex.negative or not hidden[ex.label]]
+    kept = [replace(ex, also=frozenset(i for i in ex.also if not hidden[i])) if any(hidden[i] for i in ex.also)
+            else ex for ex in kept]
+    logger.info("refitting without %s entries whose phrasings do not hang together", int(hidden.sum()))
+    second, _ = fit_all(kept, entry_ids, domain_terms, settings, group)
+    precision = np.where(hidden, fitted.precision, second.precision)
+    summary = {**second.summary, "hidden_entries": float(hidden.sum()),
+               "untrusted_entries": float((precision < settings.min_entry_precision).sum())}
+    return replace(second, precision=precision, summary=summary, hidden=hidden), kept

@@ -97,17 +97,15 @@ class Engine:
         if restored is None:
             if on_train is not None:
                 on_train(len(self._labelled))
-            docs = [ex for ex in self.examples if not ex.negative]
-            self.index = LexicalIndex([ex.label for ex in docs], [ex.tokens for ex in docs], len(kb.entries),
-                                      self.analyzer.domain_terms)
             self._owner = phrasing_owners(self.examples)
-            fitted = self._fit(key)
+            self.index, fitted = self._fit(key)
         else:
             self.index, self._owner, fitted = restored
         self.model: LinearModel = fitted.model
         self.lexical_weight = fitted.lexical_weight
         self.decider: Decider = fitted.decider
         self.entry_precision: np.ndarray = fitted.precision
+        self.hidden: np.ndarray = fitted.hidden  # entries left out of model and index (calibrate.fit_coherent)
         self.cv_summary = dict(fitted.summary)
         self._classes = ClassMap.build(self.model, self._entry_index)
         logger.debug("engine built in %.2f s", time.perf_counter() - start)
@@ -168,28 +166,32 @@ class Engine:
         try:
             owners = dict(zip(cache.unpack_strings(a["own_text"]), a["own_label"].tolist()))
             fitted = Fitted(LinearModel.from_arrays(a), float(hit.meta["lexical_weight"]), Decider.from_arrays(a),
-                            a["entry_precision"], dict(hit.meta.get("summary", {})))
+                            a["entry_precision"], dict(hit.meta.get("summary", {})), a["entry_hidden"].astype(bool))
             return LexicalIndex.from_arrays(a), owners, fitted
         except (*cache.UNREADABLE, IndexError) as exc:
             logger.warning("retraining: the model cache is damaged (%s)", exc)
             hit.discard()
             return None
 
-    def _fit(self, key: str) -> Fitted:
-        """Train and calibrate on this KB's examples, then cache the model with its index."""
-        from bot.core.calibrate import fit_all
+    def _fit(self, key: str) -> tuple[LexicalIndex, Fitted]:
+        """Train and calibrate on this KB's examples, index what the model learned from, and cache both."""
+        from bot.core.calibrate import fit_coherent
 
         start = time.perf_counter()
         categories = {c: g for g, c in enumerate(dict.fromkeys(e.category for e in self.kb.entries))}
-        fitted, _ = fit_all(self.examples, self._entry_ids, self.analyzer.domain_terms, self.settings,
-                            [categories[e.category] for e in self.kb.entries])
+        fitted, learned_from = fit_coherent(self.examples, self._entry_ids, self.analyzer.domain_terms,
+                                            self.settings, [categories[e.category] for e in self.kb.entries])
+        docs = [ex for ex in learned_from if not ex.negative]
+        index = LexicalIndex([ex.label for ex in docs], [ex.tokens for ex in docs], len(self.kb.entries),
+                             self.analyzer.domain_terms)
         logger.info("trained the matcher for %s entries in %.1f s", len(self._entry_ids), time.perf_counter() - start)
         meta = {"entries": list(self._entry_ids), "lexical_weight": fitted.lexical_weight, "summary": fitted.summary}
-        arrays = {**fitted.model.to_arrays(), **fitted.decider.to_arrays(), **self.index.to_arrays(),
-                  "entry_precision": fitted.precision, "own_text": cache.pack_strings(list(self._owner)),
+        arrays = {**fitted.model.to_arrays(), **fitted.decider.to_arrays(), **index.to_arrays(),
+                  "entry_precision": fitted.precision, "entry_hidden": fitted.hidden,
+                  "own_text": cache.pack_strings(list(self._owner)),
                   "own_label": np.array(list(self._owner.values()), dtype=np.int64)}
         cache.save(key, arrays, meta, {"analyzed": [[ex.text, ex.fixed, list(ex.tokens)] for ex in self.examples]})
-        return fitted
+        return index, fitted
 
     # --- public helpers ------------------------------------------------------------------------------
     @property
@@ -235,7 +237,13 @@ class Engine:
             others = [c for c in candidates if c.id != CRISIS_ENTRY_ID]
             return Match(Outcome.ANSWER, (Candidate(crisis_entry, 1.0), *others), tokens, normalized, crisis=True,
                          coverage=coverage, explain=explain)
-        if candidates and self._owner.get("".join(tokens)) == self._entry_index[candidates[0].id]:
+        owner = self._owner.get("".join(tokens))
+        if owner is not None and self.hidden[owner]:
+            # one of a hidden entry's own phrasings (calibrate.fit_coherent): looked up, not guessed
+            others = [c for c in candidates if c.id != entries[owner].id]
+            return Match(Outcome.ANSWER, (Candidate(entries[owner], 1.0), *others), tokens, normalized,
+                         coverage=coverage, explain=explain)
+        if candidates and owner == self._entry_index[candidates[0].id]:
             # one of the top entry's own phrasings: the editors said what answers it (calibration, which holds
             # every phrasing out, speaks for unseen messages only)
             return Match(Outcome.ANSWER, tuple(candidates), tokens, normalized, coverage=coverage, explain=explain)

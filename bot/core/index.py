@@ -52,7 +52,8 @@ def offsets(counts: np.ndarray) -> np.ndarray:
 
 def bm25_weights(entry_len: np.ndarray, pair_entry: np.ndarray, uses: np.ndarray) -> np.ndarray:
     """Return entry-level BM25 weights: how many of an entry's phrasings use a word, saturated, length-normalized."""
-    avg_len = max(float(entry_len.mean()), 1.0)
+    indexed = entry_len[entry_len > 0]  # entries with no phrasings here (hidden, or held out) do not count
+    avg_len = max(float(indexed.mean()), 1.0) if len(indexed) else 1.0
     norm = BM25_K1 * (1 - BM25_B + BM25_B * entry_len[pair_entry] / avg_len)
     return (uses * (BM25_K1 + 1) / (uses + norm) / (BM25_K1 + 1)).astype(np.float64)
 
@@ -81,7 +82,8 @@ class LexicalIndex:
         pairs, uses = np.unique(tids * self.n_entries + ents, return_counts=True)
         pair_tid, pair_entry = pairs // self.n_entries, pairs % self.n_entries
         entries_per_word = np.bincount(pair_tid, minlength=len(vocab))
-        idf = np.array([math.log(1.0 + self.n_entries / int(n)) for n in entries_per_word], dtype=np.float64)
+        indexed = max(len(set(doc_entries)), 1)  # the entries with phrasings: hidden ones do not dilute the IDF
+        idf = np.array([math.log(1.0 + indexed / int(n)) for n in entries_per_word], dtype=np.float64)
         for t, tid in vocab.items():
             if t[0].isdigit() and t not in domain_terms:  # 7万 is an amount; 714高炮 is a term
                 idf[tid] = min(idf[tid], NUMBER_WEIGHT)

@@ -19,7 +19,8 @@ logger = logging.getLogger(__name__)
 
 def cv_steals(engine: Engine) -> list[tuple[Entry, str, Entry, Outcome, bool]]:
     """Return (entry, held-out text, thief, what the thief would get, own entry still suggested) per steal."""
-    examples = engine.examples
+    # what the model learned from: a hidden entry's phrasings are left out (it is reported as cv-untrusted)
+    examples = [ex for ex in engine.examples if ex.negative or not engine.hidden[ex.label]]
     rows = cross_validate(examples, [e.id for e in engine.kb.entries], engine.analyzer.domain_terms,
                           engine.settings.cv_folds)
     entries = engine.kb.entries
@@ -41,18 +42,21 @@ def cv_steals(engine: Engine) -> list[tuple[Entry, str, Entry, Outcome, bool]]:
 def check_cross_validation(engine: Engine) -> Iterable[Problem]:
     """Yield lint warnings for entries cross-validation distrusts and for phrasings other entries steal.
 
-    'cv-untrusted': an entry so seldom confirmed that it is only ever suggested; 'cv-stolen': a held-out phrasing
-    another entry would answer or bury.
+    'cv-untrusted': an entry so seldom confirmed that it is left out of matching (or, distrusted only once the
+    others were refitted without such entries, only ever suggested); 'cv-stolen': a held-out phrasing another
+    entry would answer or bury.
     """
     from bot.editor.lint import LintWarning, alternate_line, field_line
 
     low = engine.settings.min_entry_precision
-    for entry, precision in zip(engine.kb.entries, engine.entry_precision):
+    for entry, precision, hidden in zip(engine.kb.entries, engine.entry_precision, engine.hidden):
         if precision < low:
+            effect = ("it is left out of matching, and only its own exact phrasings find it" if hidden
+                      else "it is offered as \"did you mean\", never answered directly")
             yield LintWarning(entry.file, field_line(entry, "question"), "cv-untrusted",
                               f"'{entry.id}' was right only {precision:.0%} of the times it ranked first for a "
-                              f"held-out phrasing (below {low:.0%}): it is offered as \"did you mean\", never "
-                              "answered directly; give it alternates that name its own topic")
+                              f"held-out phrasing (below {low:.0%}): {effect}; give it alternates that name its "
+                              "own topic")
 
     for entry, text, thief, decision, suggested in cv_steals(engine):
         if decision is not Outcome.ANSWER and suggested:

@@ -1,5 +1,6 @@
-"""Entries whose held-out phrasings seldom come back to them are suggested, never answered, and cannot swamp
-the calibration of the entries that hang together (the 100k-distractor case in miniature)."""
+"""Entries whose held-out phrasings seldom come back to them are left out of the model and the index, so they
+cannot swamp the matching and calibration of the entries that hang together (the 100k-distractor case in
+miniature); only their own exact phrasings still find them."""
 from __future__ import annotations
 
 import random
@@ -87,17 +88,53 @@ def test_incoherent_entries_are_distrusted_and_coherent_ones_are_not(noisy_engin
     # the two card-fee entries share a phrasing on purpose and have two more each: held out, neither comes back
     overlap = np.array([i in ("card-fee-waiver", "card-fee-refund") for i in ids])
     assert (precision[~noise & ~overlap] >= low).all()
+    # they steal each other's phrasings but stay runners-up: distrusted (suggested), not incoherent (hidden)
+    assert not noisy_engine.hidden[overlap].any() and not noisy_engine.hidden[~noise].any()
+    match = noisy_engine.match("信用卡年费问题")
+    assert match.decision is Outcome.SUGGEST and {c.id for c in match.candidates[:2]} == {"card-fee-waiver",
+                                                                                        "card-fee-refund"}
     assert noisy_engine.cv_summary["untrusted_entries"] == float((precision < low).sum())
 
 
-def test_a_message_closest_to_an_untrusted_entry_gets_did_you_mean(noisy_engine):
-    phrasings = {t for e in noisy_engine.kb.entries for t in (e.question, *e.alternates)}
-    text = next(t for t in (f"{p}{a}{b}{e}" for p in PLATFORMS for a in SUBJECTS for b in SUBJECTS for e in ENDINGS)
-                if t not in phrasings and noisy_engine.match(t).candidates
-                and noisy_engine.match(t).candidates[0].id.startswith("noise-"))
-    match = noisy_engine.match(text)
-    assert match.decision is not Outcome.ANSWER
-    assert match.explain["entry_precision"] < noisy_engine.settings.min_entry_precision
+def _noise_like(engine, n: int = 60) -> list[str]:
+    phrasings = {t for e in engine.kb.entries for t in (e.question, *e.alternates)}
+    texts = (f"{p}{a}{b}{e}" for p in PLATFORMS for a in SUBJECTS for b in SUBJECTS for e in ENDINGS if a != b)
+    return [t for t in texts if t not in phrasings][::37][:n]
+
+
+def test_distrusted_entries_are_left_out_of_the_model_and_the_index(noisy_engine):
+    low = noisy_engine.settings.min_entry_precision
+    hidden = noisy_engine.hidden
+    ids = [e.id for e in noisy_engine.kb.entries]
+    assert hidden.sum() > 100 and (noisy_engine.entry_precision[hidden] < low).all()
+    hidden_ids = {i for i, h in zip(ids, hidden) if h}
+    assert not hidden_ids & set(noisy_engine.model.classes)
+    assert noisy_engine.cv_summary["hidden_entries"] == float(hidden.sum())
+    # messages worded like the noise: no hidden entry is ever answered or offered
+    for text in _noise_like(noisy_engine):
+        match = noisy_engine.match(text)
+        assert not {c.id for c in match.candidates} & hidden_ids, text
+
+
+def test_a_hidden_entrys_own_phrasing_still_finds_it(noisy_engine):
+    entry = next(e for e, h in zip(noisy_engine.kb.entries, noisy_engine.hidden) if h)
+    for text in (entry.question, *entry.alternates):
+        match = noisy_engine.match(text)
+        if any(e is not entry and text in (e.question, *e.alternates) for e in noisy_engine.kb.entries):
+            continue  # a phrasing two noise entries share belongs to neither
+        assert match.decision is Outcome.ANSWER and match.candidates[0].id == entry.id
+
+
+def test_hidden_entries_do_not_dilute_the_lexical_weights():
+    from bot.core.index import LexicalIndex
+
+    docs = [(0, ("催收", "上门")), (0, ("上门", "合法")), (1, ("征信", "逾期")), (2, ("逾期", "罚息"))]
+    labels, tokens = [d for d, _ in docs], [t for _, t in docs]
+    small = LexicalIndex(labels, tokens, 3)
+    padded = LexicalIndex(labels, tokens, 3000)  # 2,997 entries with no phrasings in the index
+    assert np.allclose(small.idf, padded.idf)
+    a, b = small.search(("逾期", "上门")), padded.search(("逾期", "上门"))
+    assert a.entries.tolist() == b.entries.tolist() and np.allclose(a.score, b.score)
 
 
 def test_the_coherent_entries_are_still_answered_beside_the_noise(noisy_engine, tmp_path: Path):
@@ -110,11 +147,11 @@ def test_the_coherent_entries_are_still_answered_beside_the_noise(noisy_engine, 
     answered_clean = {t for t in variants if clean.match(t).decision is Outcome.ANSWER}
     answered_noisy = {t for t in answered_clean if noisy_engine.match(t).decision is Outcome.ANSWER}
     assert len(answered_clean) >= 10
-    assert len(answered_noisy) >= 0.7 * len(answered_clean)
+    assert len(answered_noisy) >= 0.9 * len(answered_clean)
 
 
 def test_the_real_kb_distrusts_no_entry(real_engine):
-    assert real_engine.cv_summary["untrusted_entries"] == 0.0
+    assert real_engine.cv_summary["untrusted_entries"] == 0.0 and not real_engine.hidden.any()
     assert float(real_engine.entry_precision.min()) >= real_engine.settings.min_entry_precision
 
 
@@ -127,5 +164,7 @@ def test_lint_names_the_entries_it_distrusts(noisy_engine):
     low = noisy_engine.settings.min_entry_precision
     untrusted = {e.id for e, p in zip(noisy_engine.kb.entries, noisy_engine.entry_precision) if p < low}
     assert untrusted and {w.message.split("'")[1] for w in warnings} == untrusted
+    hidden = {e.id for e, h in zip(noisy_engine.kb.entries, noisy_engine.hidden) if h}
+    assert all(("left out of matching" in w.message) == (w.message.split("'")[1] in hidden) for w in warnings)
     assert all(w.file.endswith("zz-noise.yaml") or "card-fee" in w.message for w in warnings)
     assert all(w.line > 0 for w in warnings)
