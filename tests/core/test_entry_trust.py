@@ -168,3 +168,16 @@ def test_lint_names_the_entries_it_distrusts(noisy_engine):
     assert all(("left out of matching" in w.message) == (w.message.split("'")[1] in hidden) for w in warnings)
     assert all(w.file.endswith("zz-noise.yaml") or "card-fee" in w.message for w in warnings)
     assert all(w.line > 0 for w in warnings)
+
+
+def test_a_cached_start_keeps_the_entries_it_left_out(noisy_engine):
+    root = Path(noisy_engine.kb.entries[0].file).parent
+    trained: list[int] = []
+    again = build_engine(root, on_train=trained.append)
+    assert trained == []  # restored from the model cache, not retrained
+    assert (again.hidden == noisy_engine.hidden).all() and again.hidden.any()
+    questions = [t for e in again.kb.entries for t in (e.question, *e.alternates)]
+    entry = next(e for e, h in zip(again.kb.entries, again.hidden) if h and questions.count(e.question) == 1)
+    assert again.match(entry.question).candidates[0].id == entry.id
+    for text in _noise_like(again, 20):
+        assert not any(again.hidden[again.kb.entries.index(c.entry)] for c in again.match(text).candidates)
