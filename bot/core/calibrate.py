@@ -208,7 +208,7 @@ def calibrate(rows: Sequence[HeldOut], examples: Sequence[Example], settings: Ma
     # head's business, and a tiny KB with many of them would otherwise distrust every entry)
     precision, row_precision = entry_precision(np.array(tops, dtype=int), c, group, settings.entry_prior_rows)
     own = np.array([-1 if examples[r.example].negative else examples[r.example].label for r in rows], dtype=int)
-    recall, _ = entry_precision(own, h, group, settings.entry_prior_rows)
+    recall, _ = entry_precision(own, h, group, settings.entry_prior_rows)  # the same shrunk share, over own rows
     # the rows were ranked before any precision existed: their `untrusted` flag is each row's leave-one-out value
     guards = replace(Guards.stack(rules), untrusted=row_precision < settings.min_entry_precision)
     decider = fit_decider(x, c, neg, guards, settings.target_wrong_rate, settings.target_oos_decline,
@@ -254,7 +254,7 @@ def fit_all(examples: Sequence[Example], entry_ids: Sequence[str], domain_terms:
 
 def fit_coherent(examples: Sequence[Example], entry_ids: Sequence[str], domain_terms: frozenset[str],
                  settings: MatchSettings, group: Sequence[int] | None = None) -> tuple[Fitted, list[Example]]:
-    """Fit as fit_all, then once more without the entries cross-validation distrusts; return it and what it learned.
+    """Fit as fit_all, then once more without the incoherent entries it found; return that and what it learned from.
 
     An entry whose held-out phrasings seldom come back to it, nor even rank among its suggestions (precision and
     recall below settings.min_entry_precision: phrasings that do not hang together, such as thousands of
@@ -269,8 +269,6 @@ def fit_coherent(examples: Sequence[Example], entry_ids: Sequence[str], domain_t
         summary = {**fitted.summary, "hidden_entries": 0.0}
         return replace(fitted, summary=summary, hidden=np.zeros(len(entry_ids), dtype=bool)), list(examples)
     kept = [ex for ex in examples if ex.negative or not hidden[ex.label]]
-    kept = [replace(ex, also=frozenset(i for i in ex.also if not hidden[i])) if any(hidden[i] for i in ex.also)
-            else ex for ex in kept]
     logger.info("refitting without %s entries whose phrasings do not hang together", int(hidden.sum()))
     second, _ = fit_all(kept, entry_ids, domain_terms, settings, group)
     precision = np.where(hidden, fitted.precision, second.precision)
