@@ -42,10 +42,12 @@ class MatchSettings:
     min_suggest_score: float = 0.05
     min_suggest_coverage: float = 0.75
     # an entry that was right less than this share of the times it ranked first for a held-out phrasing (its
-    # cross-validated precision, decide.entry_precision) is left out of the model and the index, and the rest
-    # are refitted without it (calibrate.fit_coherent): only its own exact phrasings still find it. Real entries
-    # sit far above it (the lowest is 0.73); it catches entries whose phrasings do not hang together, such as
-    # a flood of incoherent ones, and keeps them from swamping the model, the IDF weights and the calibration
+    # cross-validated precision, decide.entry_precision) is offered as "did you mean", never answered; if its
+    # held-out phrasings also seldom have it among their suggestions (recall under the same bar), it is left out
+    # of the model and the index, and the rest are refitted without it (calibrate.fit_coherent): only its own
+    # exact phrasings still find it. Real entries sit far above it (the lowest is 0.73); it catches entries whose
+    # phrasings do not hang together, such as a flood of incoherent ones, and keeps them from swamping the
+    # model, the IDF weights and the calibration
     min_entry_precision: float = 0.2
     entry_prior_rows: float = 2.0  # pseudo-rows of the entry's category share that precision is shrunk towards
     max_suggestions: int = 3
