@@ -76,3 +76,12 @@ def test_every_required_topic_is_answered_by_its_own_question(real_engine):
     for entry in real_engine.kb.entries:
         m = real_engine.match(entry.question)
         assert m.decision is Outcome.ANSWER and m.candidates[0].id == entry.id, entry.id
+
+
+@pytest.mark.parametrize("text", ["催收打电话说明天要上门是真的吗", "银行说下周上门走访真的假的", "分期乐说要上门了是不是真的"])
+def test_a_threatened_visit_is_met_by_the_home_visit_entry_not_the_timeline(real_engine, text):
+    # "X说要上门是真的吗" asks whether a visit is real and what it may do: the home-visit entry answers that (both
+    # reviews of real questions accept it); the escalation timeline, which once owned these phrasings, does not
+    m = real_engine.match(text)
+    assert m.decision in (Outcome.ANSWER, Outcome.SUGGEST)
+    assert m.candidates[0].id == "collection-home-visit-legality"
