@@ -1,10 +1,12 @@
 """Add synthetic distractor phrasings (benchmarks/synthetic.py) to a real KB; print build time, p50/p95, accuracy.
 
-Usage: python benchmarks/bench_distractors.py [--kb DIR] [--size 100000] [--eval FILE ...] [--coherent]
+Usage: python benchmarks/bench_distractors.py [--kb DIR] [--size 100000] [--per-entry 10] [--eval FILE ...]
+[--coherent]
 (--eval defaults to tests/data/dev.yaml and tests/data/eval.yaml)
 
 By default a distractor entry's phrasings are unrelated word salad; --coherent makes each distractor entry one
-topic worded ten ways, like a real large KB (see synthetic.write_synthetic_kb).
+topic worded ten ways, like a real large KB (see synthetic.write_synthetic_kb). --per-entry sets how many
+phrasings each distractor entry has (10: 10,000 entries for 100k phrasings; 100: 1,000 entries).
 """
 from __future__ import annotations
 
@@ -27,7 +29,8 @@ def main() -> None:
     p.add_argument("--size", type=int, default=100_000)
     data = Path(__file__).resolve().parent.parent / "tests" / "data"
     p.add_argument("--eval", nargs="+", default=[str(data / "dev.yaml"), str(data / "eval.yaml")])
-    p.add_argument("--coherent", action="store_true", help="each distractor entry is one topic worded ten ways")
+    p.add_argument("--per-entry", type=int, default=10, help="phrasings per distractor entry (default 10)")
+    p.add_argument("--coherent", action="store_true", help="each distractor entry is one topic worded --per-entry ways")
     args = p.parse_args()
     from synthetic import write_synthetic_kb
 
@@ -35,7 +38,7 @@ def main() -> None:
         os.environ.setdefault("XINZHI_CACHE_DIR", str(Path(tmp) / "cache"))
         root = Path(tmp) / "kb"
         shutil.copytree(args.kb, root)
-        syn = write_synthetic_kb(Path(tmp) / "syn", args.size, coherent=args.coherent)
+        syn = write_synthetic_kb(Path(tmp) / "syn", args.size, args.per_entry, coherent=args.coherent)
         for f in syn.glob("c*.yaml"):
             text = f.read_text(encoding="utf-8").replace("id: support-mental-health", "id: synthetic-support")
             (root / f"zz-{f.name}").write_text(text, encoding="utf-8")

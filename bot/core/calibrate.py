@@ -105,12 +105,21 @@ def assign_folds(examples: Sequence[Example], k: int, seed: int = 13, max_items:
     return fold
 
 
+def model_kind(examples: Sequence[Example], entry_ids: Sequence[str]) -> str:
+    """The kind of classifier (learned.model_kind) the serving model, trained on every example, will be."""
+    return learned.model_kind(len(examples), len({ex.class_label(entry_ids) for ex in examples}))
+
+
 def fit_fold(examples: Sequence[Example], table: CountTable, train_idx: Sequence[int], entry_ids: Sequence[str],
-             domain_terms: frozenset[str]) -> tuple[learned.LinearModel, ClassMap, LexicalIndex, np.ndarray]:
-    """Train the classifier and the lexical index on a subset of examples (and return the model's table columns)."""
+             domain_terms: frozenset[str], kind: str | None = None,
+             ) -> tuple[learned.LinearModel, ClassMap, LexicalIndex, np.ndarray]:
+    """Train the classifier (of `kind`, see learned.train_matrix) and the lexical index on a subset of examples.
+
+    Also returns the model's table columns.
+    """
     vocab, cols = table.vocabulary(train_idx)
     model = learned.train_matrix(table.tfidf(train_idx, cols, vocab.idf), vocab,
-                                 [examples[i].class_label(entry_ids) for i in train_idx])
+                                 [examples[i].class_label(entry_ids) for i in train_idx], kind=kind)
     cmap = ClassMap.build(model, {e: i for i, e in enumerate(entry_ids)})
     docs = [i for i in train_idx if not examples[i].negative]
     index = LexicalIndex([examples[i].label for i in docs], [examples[i].tokens for i in docs], len(entry_ids),
@@ -119,13 +128,13 @@ def fit_fold(examples: Sequence[Example], table: CountTable, train_idx: Sequence
 
 
 def _fold_rows(examples: Sequence[Example], table: CountTable, fold: Sequence[int], f: int,
-               entry_ids: Sequence[str], domain_terms: frozenset[str]) -> list[HeldOut]:
+               entry_ids: Sequence[str], domain_terms: frozenset[str], kind: str) -> list[HeldOut]:
     """Train on every fold but `f` and predict the examples held out in `f` (classifier scores in one batch)."""
     held = [i for i, g in enumerate(fold) if g == f]
     if not held:
         return []
     train_idx = [i for i, g in enumerate(fold) if g != f]
-    model, cmap, index, cols = fit_fold(examples, table, train_idx, entry_ids, domain_terms)
+    model, cmap, index, cols = fit_fold(examples, table, train_idx, entry_ids, domain_terms, kind)
     decision = model.batch_scores(table.tfidf(held, cols, model.vocab.idf))
     return [HeldOut(i, combine(decision[j], cmap, index.search(examples[i].tokens), len(examples[i].tokens),
                                index.n_entries)) for j, i in enumerate(held)]
@@ -141,9 +150,10 @@ def cross_validate(examples: Sequence[Example], entry_ids: Sequence[str], domain
     """
     fold = assign_folds(examples, k)
     table = table or CountTable([ex.feats for ex in examples])
+    kind = model_kind(examples, entry_ids)  # a fold has fewer rows, but must train what the serving model is
 
     def run(f: int) -> list[HeldOut]:
-        return _fold_rows(examples, table, fold, f, entry_ids, domain_terms)
+        return _fold_rows(examples, table, fold, f, entry_ids, domain_terms, kind)
 
     # the warning filters are process-wide: entered once around every thread's fit
     with learned.epoch_cap_quiet(), nullcontext(pool) if pool else ThreadPoolExecutor(TRAIN_THREADS) as workers:

@@ -26,6 +26,9 @@ OOS_CLASS = "__out_of_scope__"  # the class the out-of-scope negatives are train
 LOGISTIC_C = 10.0  # inverse L2 regularization (larger = fits the phrasings more closely)
 LOGISTIC_EPOCHS = 15  # saga passes over the data, an early stop: converging fully (lbfgs) took 10x as long, same quality
 MAX_LOGISTIC_CLASSES = 1500  # above this many classes, fall back to nearest-centroid (linear, trains in seconds)
+# saga's cost grows with examples x classes: the bundled KB is ~1.6M cells (13,640 x 116, ~6 s a fit); above this
+# budget (1,000 entries of 100 phrasings is 110M) one fit would take many minutes, so nearest-centroid is used
+MAX_LOGISTIC_CELLS = 16_000_000
 DENSE_LIMIT = 20_000_000  # store coefficients densely up to this many cells, sparse beyond
 
 
@@ -113,16 +116,24 @@ def _store(classes: tuple[str, ...], vocab: Vocabulary, coef, intercept: np.ndar
                        cls=by_feat.indices.astype(np.int32), data=by_feat.data.astype(np.float32), kind=kind)
 
 
-def train_matrix(x, vocab: Vocabulary, labels: Sequence[str], c: float = LOGISTIC_C) -> LinearModel:
+def model_kind(n_examples: int, n_classes: int) -> str:
+    """Choose "logistic" or, for a training set too big for saga (MAX_LOGISTIC_CLASSES, MAX_LOGISTIC_CELLS), "centroid"."""
+    too_big = n_classes > MAX_LOGISTIC_CLASSES or n_examples * n_classes > MAX_LOGISTIC_CELLS
+    return "centroid" if too_big else "logistic"
+
+
+def train_matrix(x, vocab: Vocabulary, labels: Sequence[str], c: float = LOGISTIC_C,
+                 kind: str | None = None) -> LinearModel:
     """Fit the classifier on rows already weighted by `vocab` (a CSR matrix, one row per label).
 
-    Scores are the model's log-odds divided by scoring.TEMPERATURE, so the softmax scoring takes of them is
-    the logistic regression's own class probability.
+    `kind`: "logistic" or "centroid" (default: `model_kind` of these labels; cross-validation passes the serving
+    model's, so every fold trains what users get). Logistic scores are the model's log-odds divided by
+    scoring.TEMPERATURE, so the softmax scoring takes of them is the logistic regression's own class probability.
     """
     from bot.core.scoring import TEMPERATURE
 
     classes = tuple(sorted(set(labels)))
-    if len(classes) > MAX_LOGISTIC_CLASSES:
+    if (kind or model_kind(len(labels), len(classes))) == "centroid":
         return _train_centroid(x, labels, vocab, classes)
     if len(classes) == 1:
         return _store(classes, vocab, np.zeros((1, len(vocab)), np.float32), np.ones(1, np.float32), "logistic")

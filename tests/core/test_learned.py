@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from bot.core import cache
+from bot.core import cache, learned
 from bot.core.engine import build_engine
 from bot.core.features import CountTable, text_features
 from bot.core.loader import KBValidationError, load_kb
@@ -82,6 +82,24 @@ def test_features_and_tfidf_vectors_are_normalized():
     cols, vals = vocab.vector(feats)
     assert len(cols) and abs(float(np.dot(vals, vals)) - 1.0) < 1e-5
     assert len(vocab.vector(["never-seen"])[0]) == 0
+
+
+def test_a_training_set_too_big_for_saga_gets_nearest_centroid():
+    assert learned.model_kind(13_640, 116) == "logistic"  # the bundled KB's shape: ~6 s a fit
+    assert learned.model_kind(110_000, 1_101) == "centroid"  # 100k distractor phrasings in 1,000 entries
+    assert learned.model_kind(3_000, learned.MAX_LOGISTIC_CLASSES + 1) == "centroid"
+    texts = [("逾期 多久 上 征信", ("逾期", "多久", "上", "征信")), ("催收 上门 合法 吗", ("催收", "上门", "合法")),
+             ("征信 逾期 记录", ("征信", "逾期", "记录")), ("催收 上门 怎么办", ("催收", "上门", "怎么办"))]
+    docs = [text_features(fixed, tokens) for fixed, tokens in texts]
+    labels = ["credit", "visit", "credit", "visit"]
+    table = CountTable(docs)
+    vocab, cols = table.vocabulary(range(4))
+    x = table.tfidf(range(4), cols, vocab.idf)
+    assert learned.train_matrix(x, vocab, labels).kind == "logistic"
+    centroid = learned.train_matrix(x, vocab, labels, kind="centroid")  # what cross-validation asks for a big KB
+    assert centroid.kind == "centroid"
+    for doc, label in zip(docs, labels):
+        assert centroid.classes[int(np.argmax(centroid.scores(doc)))] == label
 
 
 def test_a_count_table_gives_each_fold_its_own_vocabulary_and_the_rows_serving_would_compute():
