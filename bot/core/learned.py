@@ -117,7 +117,7 @@ def _store(classes: tuple[str, ...], vocab: Vocabulary, coef, intercept: np.ndar
 
 
 def model_kind(n_examples: int, n_classes: int) -> str:
-    """Choose "logistic" or, for a training set too big for saga (MAX_LOGISTIC_CLASSES, MAX_LOGISTIC_CELLS), "centroid"."""
+    """Choose "logistic", or "centroid" for a training set too big for saga (MAX_LOGISTIC_CLASSES, _CELLS)."""
     too_big = n_classes > MAX_LOGISTIC_CLASSES or n_examples * n_classes > MAX_LOGISTIC_CELLS
     return "centroid" if too_big else "logistic"
 
