@@ -105,6 +105,17 @@ def assign_folds(examples: Sequence[Example], k: int, seed: int = 13, max_items:
     return fold
 
 
+def index_examples(examples: Sequence[Example], n_entries: int, domain_terms: frozenset[str]) -> LexicalIndex:
+    """Index the phrasings of `examples` (not the negatives) for lexical search."""
+    docs = [ex for ex in examples if not ex.negative]
+    return LexicalIndex([ex.label for ex in docs], [ex.tokens for ex in docs], n_entries, domain_terms)
+
+
+def without_hidden(examples: Sequence[Example], hidden: np.ndarray) -> list[Example]:
+    """Return what the model learns from: every negative, and the phrasings of the entries not left out."""
+    return [ex for ex in examples if ex.negative or not hidden[ex.label]]
+
+
 def model_kind(examples: Sequence[Example], entry_ids: Sequence[str]) -> str:
     """The kind of classifier (learned.model_kind) the serving model, trained on every example, will be."""
     return learned.model_kind(len(examples), len({ex.class_label(entry_ids) for ex in examples}))
@@ -121,9 +132,7 @@ def fit_fold(examples: Sequence[Example], table: CountTable, train_idx: Sequence
     model = learned.train_matrix(table.tfidf(train_idx, cols, vocab.idf), vocab,
                                  [examples[i].class_label(entry_ids) for i in train_idx], kind=kind)
     cmap = ClassMap.build(model, {e: i for i, e in enumerate(entry_ids)})
-    docs = [i for i in train_idx if not examples[i].negative]
-    index = LexicalIndex([examples[i].label for i in docs], [examples[i].tokens for i in docs], len(entry_ids),
-                         domain_terms)
+    index = index_examples([examples[i] for i in train_idx], len(entry_ids), domain_terms)
     return model, cmap, index, cols
 
 
@@ -278,7 +287,7 @@ def fit_coherent(examples: Sequence[Example], entry_ids: Sequence[str], domain_t
     if not hidden.any() or hidden.all():
         summary = {**fitted.summary, "hidden_entries": 0.0}
         return replace(fitted, summary=summary, hidden=np.zeros(len(entry_ids), dtype=bool)), list(examples)
-    kept = [ex for ex in examples if ex.negative or not hidden[ex.label]]
+    kept = without_hidden(examples, hidden)
     logger.info("refitting without %s entries whose phrasings do not hang together", int(hidden.sum()))
     second, _ = fit_all(kept, entry_ids, domain_terms, settings, group)
     precision = np.where(hidden, fitted.precision, second.precision)

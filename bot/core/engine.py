@@ -175,15 +175,13 @@ class Engine:
 
     def _fit(self, key: str) -> tuple[LexicalIndex, Fitted]:
         """Train and calibrate on this KB's examples, index what the model learned from, and cache both."""
-        from bot.core.calibrate import fit_coherent
+        from bot.core.calibrate import fit_coherent, index_examples
 
         start = time.perf_counter()
         categories = {c: g for g, c in enumerate(dict.fromkeys(e.category for e in self.kb.entries))}
         fitted, learned_from = fit_coherent(self.examples, self._entry_ids, self.analyzer.domain_terms,
                                             self.settings, [categories[e.category] for e in self.kb.entries])
-        docs = [ex for ex in learned_from if not ex.negative]
-        index = LexicalIndex([ex.label for ex in docs], [ex.tokens for ex in docs], len(self.kb.entries),
-                             self.analyzer.domain_terms)
+        index = index_examples(learned_from, len(self.kb.entries), self.analyzer.domain_terms)
         logger.info("trained the matcher for %s entries in %.1f s", len(self._entry_ids), time.perf_counter() - start)
         meta = {"entries": list(self._entry_ids), "lexical_weight": fitted.lexical_weight, "summary": fitted.summary}
         arrays = {**fitted.model.to_arrays(), **fitted.decider.to_arrays(), **index.to_arrays(),

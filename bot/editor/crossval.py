@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Iterable
 
-from bot.core.calibrate import cross_validate, served_inputs
+from bot.core.calibrate import cross_validate, served_inputs, without_hidden
 from bot.core.engine import Engine
 from bot.core.model import Entry, Outcome
 from bot.core.problem import Problem
@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 def cv_steals(engine: Engine) -> list[tuple[Entry, str, Entry, Outcome, bool]]:
     """Return (entry, held-out text, thief, what the thief would get, own entry still suggested) per steal."""
     # what the model learned from: a hidden entry's phrasings are left out (it is reported as cv-untrusted)
-    examples = [ex for ex in engine.examples if ex.negative or not engine.hidden[ex.label]]
+    examples = without_hidden(engine.examples, engine.hidden)
     rows = cross_validate(examples, [e.id for e in engine.kb.entries], engine.analyzer.domain_terms,
                           engine.settings.cv_folds)
     entries = engine.kb.entries
